@@ -44,7 +44,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -134,7 +133,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     this.layout = new Layout(requireNonNull(root, "root is null"));
     this.references = requireNonNull(references, "references is null");
     this.commitPoint = requireNonNull(commitPoint, "commitPoint is null");
-    String scheme = fs.getScheme() == null ? "" : fs.getScheme().toLowerCase(Locale.ROOT);
+    String scheme = PutIfAbsentStrategies.scheme(fs);
     this.directWrites = scheme.equals("s3a");
     this.files = new MetaFiles(fs, commitPoint, scheme.equals("file"));
   }

@@ -11,8 +11,14 @@ final class PutIfAbsentStrategies {
 
   private PutIfAbsentStrategies() {}
 
+  /** The URI scheme; {@code getScheme()} is not implemented by every filesystem (raw local). */
+  static String scheme(FileSystem fs) {
+    String scheme = fs.getUri().getScheme();
+    return scheme == null ? "" : scheme.toLowerCase(Locale.ROOT);
+  }
+
   static PutIfAbsent forFileSystem(FileSystem fs) {
-    String scheme = fs.getScheme() == null ? "" : fs.getScheme().toLowerCase(Locale.ROOT);
+    String scheme = PutIfAbsentStrategies.scheme(fs);
     switch (scheme) {
       case "file":
         return LocalPutIfAbsent.INSTANCE;
