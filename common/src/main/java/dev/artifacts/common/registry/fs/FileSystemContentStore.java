@@ -1,0 +1,229 @@
+package dev.artifacts.common.registry.fs;
+
+import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.digest.DigestingOutputStream;
+import dev.artifacts.common.digest.Digests;
+import dev.artifacts.common.digest.FileDigest;
+import dev.artifacts.common.registry.ContentStore;
+import java.io.FileNotFoundException;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The content-addressed body store of one project: {@code objects/md5/<hex[0:2]>/<hex[2:]>}, the
+ * layout of W&amp;B's cache. Bodies are first written under {@code staging/<operation-id>/} and
+ * then renamed into place, so an object path only ever holds complete bytes; on object stores,
+ * where a PUT is atomic and rename is a copy, local files are written to their object path
+ * directly.
+ *
+ * <p>Reusing an existing object refreshes its modification time, because {@link
+ * FileSystemRegistry#gc} removes unreferenced objects by age and a draft may be about to reference
+ * it again (object stores cannot refresh times; keep their grace period longer than any write).
+ */
+final class FileSystemContentStore implements ContentStore {
+  private final FileSystem fs;
+  private final Path objects;
+  private final Path staging;
+  private final boolean directWrites;
+  private final String owner;
+
+  /**
+   * @param project the project directory
+   * @param directWrites write local files straight to their object path (atomic-PUT stores)
+   * @param owner {@code entity/project}, for messages
+   */
+  FileSystemContentStore(FileSystem fs, Path project, boolean directWrites, String owner) {
+    this.fs = fs;
+    this.objects = Layout.objects(project);
+    this.staging = Layout.staging(project);
+    this.directWrites = directWrites;
+    this.owner = owner;
+  }
+
+  Path objectPath(String hex) {
+    return Layout.object(objects, hex);
+  }
+
+  @Override
+  public FileDigest put(java.nio.file.Path file) throws IOException {
+    FileDigest digest = Digests.digest(file);
+    Path target = objectPath(digest.hex());
+    if (fs.exists(target)) {
+      touch(target);
+      return digest;
+    }
+    if (directWrites) {
+      fs.mkdirs(target.getParent());
+      try (OutputStream out = fs.create(target, true)) {
+        copyVerified(file, out, digest);
+      }
+      return digest;
+    }
+    Path op = newOperation();
+    try {
+      try (OutputStream out = fs.create(new Path(op, "body"), false)) {
+        copyVerified(file, out, digest);
+      }
+      promote(new Path(op, "body"), target);
+    } finally {
+      deleteQuietly(op);
+    }
+    return digest;
+  }
+
+  /** Copies while hashing again, so a file changed after it was hashed is never stored wrongly. */
+  private static void copyVerified(
+      java.nio.file.Path file, OutputStream target, FileDigest expected) throws IOException {
+    DigestingOutputStream out = new DigestingOutputStream(target);
+    Files.copy(file, out);
+    out.flush();
+    if (!out.digest().equals(expected)) {
+      throw new IOException(
+          "Cannot store " + file + ": it changed while being added (digest " + expected + ")");
+    }
+  }
+
+  @Override
+  public BodyWriter newBody() throws IOException {
+    Path op = newOperation();
+    Path body = new Path(op, "body");
+    DigestingOutputStream digesting;
+    try {
+      digesting = new DigestingOutputStream(fs.create(body, false));
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(op);
+      throw e;
+    }
+    return new StagedBody(op, body, digesting);
+  }
+
+  @Override
+  public boolean contains(String md5Base64) throws IOException {
+    return Digests.isBase64Md5(md5Base64) && fs.exists(objectPath(Digests.base64ToHex(md5Base64)));
+  }
+
+  @Override
+  public InputStream open(String md5Base64) throws IOException {
+    if (!Digests.isBase64Md5(md5Base64)) {
+      throw new ArtifactException.NotFound(
+          "Cannot open body '" + md5Base64 + "' in " + owner + ": it is not a base64 MD5");
+    }
+    Path path = objectPath(Digests.base64ToHex(md5Base64));
+    try {
+      return fs.open(path);
+    } catch (FileNotFoundException e) {
+      throw new ArtifactException.NotFound(
+          "Cannot open body " + md5Base64 + " in " + owner + ": no object at " + path);
+    }
+  }
+
+  private Path newOperation() throws IOException {
+    Path op = new Path(staging, UUID.randomUUID().toString());
+    fs.mkdirs(op);
+    return op;
+  }
+
+  private void promote(Path staged, Path target) throws IOException {
+    fs.mkdirs(target.getParent());
+    if (fs.rename(staged, target)) {
+      return;
+    }
+    // Another writer stored the same bytes first: identical content, nothing to do.
+    if (!fs.exists(target)) {
+      throw new IOException("Cannot move " + staged + " to " + target + ": rename returned false");
+    }
+  }
+
+  private void touch(Path path) {
+    try {
+      fs.setTimes(path, System.currentTimeMillis(), -1);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Best effort: only shortens the time a reused object is protected from gc.
+    }
+  }
+
+  private void deleteQuietly(Path path) {
+    try {
+      fs.delete(path, true);
+    } catch (IOException e) {
+      // Left for gc, which sweeps staging after the grace period.
+    }
+  }
+
+  private final class StagedBody implements BodyWriter {
+    private final Path op;
+    private final Path body;
+    private final DigestingOutputStream digesting;
+    private final OutputStream stream;
+    private boolean streamClosed;
+    private boolean done;
+
+    StagedBody(Path op, Path body, DigestingOutputStream digesting) {
+      this.op = op;
+      this.body = body;
+      this.digesting = digesting;
+      this.stream =
+          new FilterOutputStream(digesting) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+              digesting.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+              closeStream();
+            }
+          };
+    }
+
+    @Override
+    public OutputStream stream() {
+      return stream;
+    }
+
+    private void closeStream() throws IOException {
+      if (!streamClosed) {
+        streamClosed = true;
+        digesting.close();
+      }
+    }
+
+    @Override
+    public FileDigest commit() throws IOException {
+      if (done) {
+        throw new IllegalStateException("Body " + body + " was already committed or aborted");
+      }
+      closeStream();
+      FileDigest digest = digesting.digest();
+      Path target = objectPath(digest.hex());
+      if (fs.exists(target)) {
+        touch(target);
+      } else {
+        promote(body, target);
+      }
+      done = true;
+      deleteQuietly(op);
+      return digest;
+    }
+
+    @Override
+    public void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      try {
+        closeStream();
+      } catch (IOException ignored) {
+        // The bytes are discarded anyway.
+      }
+      deleteQuietly(op);
+    }
+  }
+}

@@ -1,0 +1,1387 @@
+package dev.artifacts.common.registry.fs;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.digest.Digests;
+import dev.artifacts.common.manifest.Manifest;
+import dev.artifacts.common.manifest.ManifestEntry;
+import dev.artifacts.common.manifest.ManifestReader;
+import dev.artifacts.common.manifest.ManifestWriter;
+import dev.artifacts.common.name.ArtifactPath;
+import dev.artifacts.common.name.Names;
+import dev.artifacts.common.reference.ReferenceResolver;
+import dev.artifacts.common.registry.ArtifactDraft;
+import dev.artifacts.common.registry.ArtifactRegistry;
+import dev.artifacts.common.registry.ArtifactVersion;
+import dev.artifacts.common.registry.CollectionInfo;
+import dev.artifacts.common.registry.CommitResult;
+import dev.artifacts.common.registry.ContentStore;
+import dev.artifacts.common.registry.GcReport;
+import dev.artifacts.common.registry.RunInfo;
+import dev.artifacts.common.registry.VersionQuery;
+import dev.artifacts.common.registry.VersionUpdate;
+import dev.artifacts.common.registry.fs.Records.AliasRecord;
+import dev.artifacts.common.registry.fs.Records.CollectionRecord;
+import dev.artifacts.common.registry.fs.Records.Edge;
+import dev.artifacts.common.registry.fs.Records.Labels;
+import dev.artifacts.common.registry.fs.Records.RunRecord;
+import dev.artifacts.common.registry.fs.Records.Tombstone;
+import dev.artifacts.common.registry.fs.Records.VersionRecord;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded registry: versions, manifests, aliases, lineage and file bodies as small files under
+ * a root on any Hadoop filesystem ({@code file:}, {@code hdfs:}, {@code s3a:}), with no server.
+ *
+ * <p>Layout under the root, one tree per entity and project (names are encoded as single path
+ * segments, see {@link Layout#segment}):
+ *
+ * <pre>
+ * &lt;entity&gt;/&lt;project&gt;/
+ *   objects/md5/&lt;hex[0:2]&gt;/&lt;hex[2:]&gt;      file bodies by MD5 (as W&amp;B's cache)
+ *   staging/&lt;operation-id&gt;/body            bodies being written; swept by gc
+ *   collections/&lt;name&gt;/
+ *     collection.json                        type, kind (SEQUENCE|PORTFOLIO), created once
+ *     versions/vN.json                       version record: THE commit point, written once
+ *     manifests/&lt;hex md5 of file&gt;.json      manifest v1 JSON, content-addressed
+ *     labels/vN.json                         current description/metadata/tags/TTL (replaced)
+ *     deleted/vN.json                        tombstone; versions/vN.json stays, so N is never reused
+ *     aliases/&lt;alias&gt;.json                  {alias, index}; moving an alias replaces the file
+ *     used-by/vN/&lt;run&gt;.json                 reverse lineage edge (run used vN)
+ *   runs/&lt;run-id&gt;/
+ *     run.json                               run name, job type, start
+ *     inputs/&lt;name&gt;.vN.json                versions the run used
+ *     outputs/&lt;name&gt;.vN.json               versions the run logged
+ * </pre>
+ *
+ * <p><b>Commit protocol.</b> Bodies are already in {@code objects/} when a draft is committed. The
+ * committer checks that every stored entry's body exists, reads the collection's highest index,
+ * returns the latest version instead when its digest equals the draft's (W&amp;B dedup), writes the
+ * manifest, then creates {@code versions/v<N+1>.json} with {@link PutIfAbsent}. Exactly one of
+ * several concurrent committers (threads or processes) creates a given index; the others re-read,
+ * re-check dedup and retry with bounded exponential backoff and jitter, then fail with {@link
+ * ArtifactException.CommitConflict}. An I/O error whose effect cannot be read back raises {@link
+ * ArtifactException.CommitStateUnknown} and nothing is cleaned up. {@code latest} is not stored: it
+ * is the highest index without a tombstone.
+ *
+ * <p><b>Assumptions.</b> Metadata files that change (aliases, labels) are last-writer-wins; two
+ * concurrent label updates of one version may lose one. Deleting a collection while committing to
+ * it leaves a partial collection. On filesystems whose rename does not replace (HDFS) a replaced
+ * alias file is absent for a moment. Alias and run names are case-sensitive, so a case-insensitive
+ * local filesystem can conflate {@code prod} and {@code Prod}.
+ */
+public final class FileSystemRegistry implements ArtifactRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(FileSystemRegistry.class);
+
+  static final int MAX_COMMIT_ATTEMPTS = 20;
+  private static final long MIN_BACKOFF_MS = 5;
+  private static final long MAX_BACKOFF_MS = 1_000;
+  private static final String LATEST = ArtifactPath.LATEST;
+  private static final String INPUTS = "inputs";
+  private static final String OUTPUTS = "outputs";
+
+  private final String uri;
+  private final FileSystem fs;
+  private final FileSystem closeable;
+  private final Layout layout;
+  private final MetaFiles files;
+  private final PutIfAbsent commitPoint;
+  private final ReferenceResolver references;
+  private final boolean directWrites;
+
+  FileSystemRegistry(
+      String uri,
+      FileSystem fs,
+      FileSystem closeable,
+      Path root,
+      ReferenceResolver references,
+      PutIfAbsent commitPoint) {
+    this.uri = requireNonNull(uri, "uri is null");
+    this.fs = requireNonNull(fs, "fs is null");
+    this.closeable = closeable;
+    this.layout = new Layout(requireNonNull(root, "root is null"));
+    this.references = requireNonNull(references, "references is null");
+    this.commitPoint = requireNonNull(commitPoint, "commitPoint is null");
+    String scheme = PutIfAbsentStrategies.scheme(fs);
+    this.directWrites = scheme.equals("s3a");
+    this.files = new MetaFiles(fs, commitPoint, scheme.equals("file"));
+  }
+
+  /**
+   * Opens (and lazily creates) a registry rooted at {@code uri}: a local path or a {@code file:},
+   * {@code hdfs:} or {@code s3a:} URI.
+   */
+  public static FileSystemRegistry open(
+      String uri, Configuration conf, ReferenceResolver references) {
+    requireNonNull(uri, "uri is null");
+    requireNonNull(conf, "conf is null");
+    URI root = toUri(uri);
+    FileSystem outer;
+    try {
+      // newInstance, not get: closing the registry must not close a cached instance others use.
+      outer = FileSystem.newInstance(root, conf);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot open registry " + uri + ": " + e.getMessage(), e);
+    }
+    // The checksummed local filesystem adds .crc files and a rename that is not the POSIX one.
+    FileSystem fs = outer instanceof LocalFileSystem local ? local.getRawFileSystem() : outer;
+    Path rootPath = fs.makeQualified(new Path(root));
+    return new FileSystemRegistry(
+        root.toString(), fs, outer, rootPath, references, PutIfAbsentStrategies.forFileSystem(fs));
+  }
+
+  private static URI toUri(String uri) {
+    if (uri.isBlank()) {
+      throw new ArtifactException.InvalidInput("Invalid registry location '': it is empty");
+    }
+    int colon = uri.indexOf(':');
+    boolean hasScheme = colon > 1 && uri.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*");
+    if (!hasScheme) {
+      return java.nio.file.Path.of(uri).toAbsolutePath().normalize().toUri();
+    }
+    try {
+      return new URI(uri);
+    } catch (java.net.URISyntaxException e) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid registry location '" + uri + "': " + e.getMessage());
+    }
+  }
+
+  @Override
+  public String uri() {
+    return uri;
+  }
+
+  Path root() {
+    return layout.root();
+  }
+
+  FileSystem fileSystem() {
+    return fs;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closeable != null) {
+      closeable.close();
+    }
+  }
+
+  // ---- locations -----------------------------------------------------------------------------
+
+  /** A collection's directory and its registry-relative form. */
+  private record Coll(ArtifactPath path, Path project, Path dir, String rel) {
+    String name() {
+      return path.name();
+    }
+  }
+
+  private Coll coll(ArtifactPath path) {
+    requireNonNull(path, "path is null");
+    ArtifactPath p = path.withAlias(null);
+    validateEntity(p.entity(), p);
+    Names.validateProject(p.project(), p);
+    if (p.name().isEmpty() || p.name().indexOf('/') >= 0) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid name '" + p.name() + "' for " + p + ": it must be non-empty without '/'");
+    }
+    Path project = layout.project(p.entity(), p.project());
+    String rel =
+        Layout.segment(p.entity())
+            + "/"
+            + Layout.segment(p.project())
+            + "/"
+            + Layout.COLLECTIONS
+            + "/"
+            + Layout.segment(p.name());
+    return new Coll(p, project, Layout.collection(project, p.name()), rel);
+  }
+
+  private Coll coll(String entity, String project, String name) {
+    return coll(new ArtifactPath(entity, project, name, null));
+  }
+
+  private Path project(String entity, String project) {
+    requireNonNull(entity, "entity is null");
+    requireNonNull(project, "project is null");
+    validateEntity(entity, entity + "/" + project);
+    Names.validateProject(project, entity + "/" + project);
+    return layout.project(entity, project);
+  }
+
+  private static void validateEntity(String entity, Object artifact) {
+    if (entity.isEmpty() || entity.length() > Names.MAX_LENGTH || entity.indexOf('/') >= 0) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid entity '"
+              + entity
+              + "' for "
+              + artifact
+              + ": it must have 1 to 128 characters"
+              + " and no '/'");
+    }
+  }
+
+  private static ArtifactPath sourcePathOf(String sourceCollection) {
+    String[] parts = sourceCollection.split("/", 3);
+    return new ArtifactPath(parts[0], parts[1], parts[2], null);
+  }
+
+  // ---- collection state ----------------------------------------------------------------------
+
+  /** What the version and alias directories of a collection held when listed. */
+  private final class Snapshot {
+    final Coll coll;
+    final TreeSet<Integer> indices = new TreeSet<>();
+    final Set<Integer> deleted = new HashSet<>();
+    final Map<String, Integer> aliases = new TreeMap<>();
+
+    Snapshot(Coll coll, boolean withAliases) {
+      this.coll = coll;
+      for (FileStatus s : files.list(Layout.versions(coll.dir()))) {
+        Layout.versionIndexOf(s.getPath().getName()).ifPresent(indices::add);
+      }
+      for (FileStatus s : files.list(Layout.tombstones(coll.dir()))) {
+        Layout.versionIndexOf(s.getPath().getName()).ifPresent(deleted::add);
+      }
+      if (withAliases) {
+        for (FileStatus s : files.list(Layout.aliases(coll.dir()))) {
+          files
+              .read(s.getPath(), AliasRecord.class, coll.path())
+              .filter(a -> indices.contains(a.index()) && !deleted.contains(a.index()))
+              .ifPresent(a -> aliases.put(a.alias(), a.index()));
+        }
+      }
+    }
+
+    int nextIndex() {
+      return indices.isEmpty() ? 0 : indices.last() + 1;
+    }
+
+    OptionalInt latest() {
+      for (Integer i : indices.descendingSet()) {
+        if (!deleted.contains(i)) {
+          return OptionalInt.of(i);
+        }
+      }
+      return OptionalInt.empty();
+    }
+
+    boolean isLive(int index) {
+      return indices.contains(index) && !deleted.contains(index);
+    }
+
+    /** Explicit aliases of {@code index} (without {@code latest}). */
+    List<String> aliasesOf(int index) {
+      List<String> out = new ArrayList<>();
+      aliases.forEach(
+          (alias, i) -> {
+            if (i == index) {
+              out.add(alias);
+            }
+          });
+      return out;
+    }
+  }
+
+  private Optional<VersionRecord> readRecord(Coll c, int index) {
+    return files.read(
+        Layout.version(c.dir(), index), VersionRecord.class, c.path().withAlias("v" + index));
+  }
+
+  private Optional<CollectionRecord> readCollection(Coll c) {
+    return files.read(Layout.collectionRecord(c.dir()), CollectionRecord.class, c.path());
+  }
+
+  /** The record a caller's version came from; it fails if the collection was recreated since. */
+  private VersionRecord requireRecord(Coll c, ArtifactVersion version) {
+    Optional<VersionRecord> r = readRecord(c, version.versionIndex());
+    if (r.isEmpty() || !r.get().id().equals(version.id())) {
+      throw new ArtifactException.NotFound(
+          "Cannot find " + version.path() + ": the version no longer exists");
+    }
+    return r.get();
+  }
+
+  private ArtifactVersion toVersion(Snapshot s, VersionRecord r) {
+    Coll c = s.coll;
+    boolean deleted = s.deleted.contains(r.index());
+    Labels labels;
+    if (r.isLink()) {
+      Coll source = coll(sourcePathOf(r.sourceCollection()));
+      Optional<VersionRecord> sourceRecord = readRecord(source, r.sourceVersionIndex());
+      boolean sourceLive =
+          sourceRecord.isPresent()
+              && sourceRecord.get().id().equals(r.sourceId())
+              && !files.exists(Layout.tombstone(source.dir(), r.sourceVersionIndex()));
+      deleted |= !sourceLive;
+      labels = sourceRecord.map(sr -> labels(source, sr)).orElseGet(() -> initialLabels(r));
+    } else {
+      labels = labels(c, r);
+    }
+    List<String> aliases = new ArrayList<>();
+    if (!deleted) {
+      if (s.latest().orElse(-1) == r.index()) {
+        aliases.add(LATEST);
+      }
+      aliases.addAll(s.aliasesOf(r.index()));
+    }
+    Instant created = Instant.parse(r.createdAt());
+    return new ArtifactVersion(
+        r.id(),
+        c.path().entity(),
+        c.path().project(),
+        c.name(),
+        r.type(),
+        r.index(),
+        r.digest(),
+        deleted ? ArtifactVersion.DELETED : ArtifactVersion.COMMITTED,
+        aliases,
+        labels.tags(),
+        labels.description(),
+        labels.metadata(),
+        labels.ttlSeconds() == null ? null : Duration.ofSeconds(labels.ttlSeconds()),
+        r.size(),
+        r.fileCount(),
+        created,
+        labels.updatedAt() == null ? created : Instant.parse(labels.updatedAt()),
+        r.runId(),
+        r.sourceCollection(),
+        r.isLink() ? r.sourceVersionIndex() : r.index(),
+        r.commitProperties());
+  }
+
+  private Labels labels(Coll c, VersionRecord r) {
+    return files
+        .read(Layout.labels(c.dir(), r.index()), Labels.class, c.path().withAlias("v" + r.index()))
+        .orElseGet(() -> initialLabels(r));
+  }
+
+  private static Labels initialLabels(VersionRecord r) {
+    return new Labels(
+        Records.FORMAT, r.description(), r.metadata(), r.tags(), r.ttlSeconds(), null);
+  }
+
+  private Optional<ArtifactVersion> version(Snapshot s, int index) {
+    return readRecord(s.coll, index).map(r -> toVersion(s, r));
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  @Override
+  public ArtifactDraft newDraft(ArtifactPath collection, String type) {
+    Coll c = coll(collection);
+    return new ArtifactDraft(c.path(), type, store(c), references, null, null);
+  }
+
+  @Override
+  public ArtifactDraft newDraft(ArtifactVersion base) {
+    requireNonNull(base, "base is null");
+    Manifest manifest = manifest(base);
+    ArtifactPath source =
+        base.isLink()
+            ? sourcePathOf(base.sourceCollection())
+            : new ArtifactPath(base.entity(), base.project(), base.collection(), null);
+    Coll c = coll(source);
+    return new ArtifactDraft(c.path(), base.type(), store(c), references, base, manifest);
+  }
+
+  @Override
+  public ContentStore contentStore(String entity, String project) {
+    return store(project(entity, project), entity + "/" + project);
+  }
+
+  private FileSystemContentStore store(Path project, String owner) {
+    return new FileSystemContentStore(fs, project, directWrites, owner);
+  }
+
+  private FileSystemContentStore store(Coll c) {
+    return store(c.project(), c.path().entity() + "/" + c.path().project());
+  }
+
+  @Override
+  public CommitResult commit(ArtifactDraft draft) {
+    requireNonNull(draft, "draft is null");
+    long start = System.nanoTime();
+    Coll c = coll(draft.collection());
+    List<String> aliases = requestedAliases(draft.aliases(), c.path());
+    Manifest manifest = draft.manifest();
+    String digest = manifest.digest();
+    checkBodies(c, manifest);
+    ensureCollection(c, draft.type(), CollectionInfo.Kind.SEQUENCE);
+
+    byte[] manifestBytes = ManifestWriter.toBytes(manifest);
+    String manifestMd5 = Digests.md5Base64(manifestBytes);
+    String manifestRel = c.rel() + "/manifests/" + Digests.base64ToHex(manifestMd5) + ".json";
+    boolean manifestWritten = false;
+
+    for (int attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      Snapshot s = new Snapshot(c, false);
+      OptionalInt latest = s.latest();
+      if (latest.isPresent()) {
+        Optional<VersionRecord> latestRecord = readRecord(c, latest.getAsInt());
+        if (latestRecord.isPresent() && latestRecord.get().digest().equals(digest)) {
+          VersionRecord r = latestRecord.get();
+          applyAliases(c, r, aliases);
+          draft.run().ifPresent(run -> recordEdge(run, c, r, OUTPUTS));
+          ArtifactVersion existing = version(new Snapshot(c, true), r.index()).orElseThrow();
+          LOG.info(
+              "Commit of {} matches {} (digest {}); no new version", c.path(), existing, digest);
+          return new CommitResult(existing, false);
+        }
+      }
+      if (!manifestWritten) {
+        // Content-addressed: an existing file of this name already holds these exact bytes.
+        files.createOnceBytes(layout.resolve(manifestRel), manifestBytes);
+        manifestWritten = true;
+      }
+      int index = s.nextIndex();
+      VersionRecord record =
+          new VersionRecord(
+              Records.FORMAT,
+              newId(),
+              index,
+              digest,
+              draft.type(),
+              manifestRel,
+              manifestMd5,
+              manifest.totalSize(),
+              manifest.fileCount(),
+              draft.description(),
+              draft.metadata(),
+              draft.tags(),
+              draft.ttl() == null ? null : draft.ttl().getSeconds(),
+              Instant.now().toString(),
+              draft.run().map(RunInfo::id).orElse(null),
+              draft.commitProperties(),
+              draft.base().map(ArtifactVersion::id).orElse(null),
+              null,
+              null,
+              null);
+      if (createVersion(c, record)) {
+        applyAliases(c, record, aliases);
+        draft.run().ifPresent(run -> recordEdge(run, c, record, OUTPUTS));
+        ArtifactVersion created = version(new Snapshot(c, true), index).orElseThrow();
+        LOG.info(
+            "Committed {} ({} files, {} bytes) in {} ms",
+            created,
+            record.fileCount(),
+            record.size(),
+            (System.nanoTime() - start) / 1_000_000);
+        return new CommitResult(created, true);
+      }
+      LOG.debug("Commit of {} lost v{} to another writer, retrying", c.path(), index);
+      backoff(attempt, c.path());
+    }
+    throw new ArtifactException.CommitConflict(
+        "Cannot commit "
+            + c.path()
+            + ": other writers kept committing first ("
+            + MAX_COMMIT_ATTEMPTS
+            + " attempts); nothing was committed, retry later");
+  }
+
+  private boolean createVersion(Coll c, VersionRecord record) {
+    Path target = Layout.version(c.dir(), record.index());
+    byte[] bytes = MetaFiles.toJson(record);
+    try {
+      return commitPoint.create(fs, target, bytes);
+    } catch (IOException | UncheckedIOException e) {
+      // The write may have happened; reading back is the only way to know.
+      Optional<VersionRecord> found;
+      try {
+        found = readRecord(c, record.index());
+      } catch (RuntimeException readFailure) {
+        found = Optional.empty();
+      }
+      if (found.isPresent()) {
+        return found.get().id().equals(record.id());
+      }
+      throw new ArtifactException.CommitStateUnknown(
+          "Cannot tell whether "
+              + c.path()
+              + ":v"
+              + record.index()
+              + " was committed: writing "
+              + target
+              + " failed ("
+              + e.getMessage()
+              + "). Staged files were kept; list the versions before retrying",
+          e);
+    }
+  }
+
+  private void checkBodies(Coll c, Manifest manifest) {
+    FileSystemContentStore store = store(c);
+    for (ManifestEntry e : manifest.entries()) {
+      if (e.isReference()) {
+        continue;
+      }
+      boolean present;
+      try {
+        present = store.contains(e.digest());
+      } catch (IOException ex) {
+        throw new UncheckedIOException(
+            "Cannot commit " + c.path() + ": checking the body of '" + e.path() + "' failed", ex);
+      }
+      if (!present) {
+        throw new ArtifactException.NotFound(
+            "Cannot commit "
+                + c.path()
+                + ": the body of entry '"
+                + e.path()
+                + "' (digest "
+                + e.digest()
+                + ") is not in the registry's content store; add the file through a draft of this"
+                + " registry");
+      }
+    }
+  }
+
+  private void ensureCollection(Coll c, String type, CollectionInfo.Kind kind) {
+    Optional<CollectionRecord> existing = readCollection(c);
+    if (existing.isEmpty()) {
+      CollectionRecord record =
+          new CollectionRecord(
+              Records.FORMAT,
+              c.name(),
+              type,
+              kind.name(),
+              null,
+              List.of(),
+              Instant.now().toString());
+      if (files.createOnce(Layout.collectionRecord(c.dir()), record)) {
+        return;
+      }
+      existing = readCollection(c);
+      if (existing.isEmpty()) {
+        throw new UncheckedIOException(
+            new IOException("Cannot create collection record of " + c.path()));
+      }
+    }
+    CollectionRecord r = existing.get();
+    if (!r.type().equals(type)) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot commit "
+              + c.path()
+              + " as type '"
+              + type
+              + "': the collection has type '"
+              + r.type()
+              + "'; use type '"
+              + r.type()
+              + "' or another name");
+    }
+    if (!r.kind().equals(kind.name())) {
+      throw new ArtifactException.InvalidInput(
+          kind == CollectionInfo.Kind.PORTFOLIO
+              ? "Cannot link into "
+                  + c.path()
+                  + ": it is a source collection, not a portfolio; link into another name"
+              : "Cannot commit to "
+                  + c.path()
+                  + ": it is a portfolio of linked versions; commit to a source collection and"
+                  + " link the version");
+    }
+  }
+
+  private static List<String> requestedAliases(List<String> aliases, ArtifactPath artifact) {
+    List<String> out = new ArrayList<>();
+    for (String alias : Names.normalizeAliases(aliases, artifact)) {
+      if (alias.equals(LATEST)) {
+        continue;
+      }
+      rejectVersionAlias(alias, artifact);
+      out.add(alias);
+    }
+    return out;
+  }
+
+  private static void rejectVersionAlias(String alias, ArtifactPath artifact) {
+    if (Names.versionIndex(alias).isPresent()) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid alias '"
+              + alias
+              + "' for "
+              + artifact
+              + ": version aliases are assigned by the registry; choose another alias");
+    }
+  }
+
+  private void applyAliases(Coll c, VersionRecord r, List<String> aliases) {
+    for (String alias : aliases) {
+      files.replace(
+          Layout.alias(c.dir(), alias),
+          new AliasRecord(Records.FORMAT, alias, r.index(), r.id(), Instant.now().toString()));
+    }
+  }
+
+  private static String newId() {
+    return Base64.getEncoder()
+        .encodeToString(("Artifact:" + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void backoff(int attempt, ArtifactPath artifact) {
+    long cap = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(attempt, 20));
+    long wait = MIN_BACKOFF_MS + ThreadLocalRandom.current().nextLong(cap);
+    try {
+      Thread.sleep(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ArtifactException.CommitConflict(
+          "Cannot commit " + artifact + ": interrupted while retrying; nothing was committed");
+    }
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  @Override
+  public ArtifactVersion resolve(ArtifactPath path) {
+    Lookup l = lookup(path);
+    if (l.version != null) {
+      return l.version;
+    }
+    throw new ArtifactException.NotFound(l.whyNot);
+  }
+
+  @Override
+  public Optional<ArtifactVersion> find(ArtifactPath path) {
+    return Optional.ofNullable(lookup(path).version);
+  }
+
+  private record Lookup(ArtifactVersion version, String whyNot) {}
+
+  private Lookup lookup(ArtifactPath path) {
+    Coll c = coll(path);
+    String alias = path.aliasOrLatest();
+    ArtifactPath shown = c.path().withAlias(alias);
+    Snapshot s = new Snapshot(c, true);
+    if (s.indices.isEmpty()) {
+      return new Lookup(null, "Cannot find " + shown + ": the collection does not exist");
+    }
+    OptionalInt index;
+    OptionalInt asVersion = Names.versionIndex(alias);
+    if (alias.equals(LATEST)) {
+      index = s.latest();
+      if (index.isEmpty()) {
+        return new Lookup(null, "Cannot find " + shown + ": every version was deleted");
+      }
+    } else if (asVersion.isPresent()) {
+      int n = asVersion.getAsInt();
+      if (!s.isLive(n)) {
+        String why = s.indices.contains(n) ? "it was deleted" : "no version " + alias + " exists";
+        return new Lookup(null, "Cannot find " + shown + ": " + why + latestHint(s));
+      }
+      index = asVersion;
+    } else {
+      Integer n = s.aliases.get(alias);
+      if (n == null) {
+        return new Lookup(
+            null,
+            "Cannot find "
+                + shown
+                + ": no version has alias '"
+                + alias
+                + "' (aliases: "
+                + s.aliases.keySet()
+                + ")");
+      }
+      index = OptionalInt.of(n);
+    }
+    return version(s, index.getAsInt())
+        .map(v -> new Lookup(v, null))
+        .orElseGet(() -> new Lookup(null, "Cannot find " + shown + ": it was just deleted"));
+  }
+
+  private static String latestHint(Snapshot s) {
+    OptionalInt latest = s.latest();
+    return latest.isPresent() ? " (latest is v" + latest.getAsInt() + ")" : "";
+  }
+
+  @Override
+  public Manifest manifest(ArtifactVersion version) {
+    requireNonNull(version, "version is null");
+    Coll c = coll(version.path());
+    VersionRecord r = requireRecord(c, version);
+    String what = c.path().withAlias(version.version()).toString();
+    Path location = layout.resolve(r.manifest());
+    byte[] bytes;
+    try {
+      bytes =
+          files
+              .readBytes(location)
+              .orElseThrow(
+                  () ->
+                      new ArtifactException.Corrupted(
+                          "Corrupted manifest for "
+                              + what
+                              + ": the file "
+                              + location
+                              + " is missing"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the manifest of " + what, e);
+    }
+    Manifest manifest;
+    try {
+      manifest = ManifestReader.read(bytes, "for " + what);
+    } catch (ArtifactException.Corrupted e) {
+      throw new ArtifactException.Corrupted(e.getMessage() + " (file " + location + ")", e);
+    }
+    if (!manifest.digest().equals(r.digest())) {
+      throw new ArtifactException.Corrupted(
+          "Corrupted manifest for "
+              + what
+              + ": its digest is "
+              + manifest.digest()
+              + " but the version's is "
+              + r.digest()
+              + " (file "
+              + location
+              + ")");
+    }
+    if (r.manifestMd5() != null && !Digests.md5Base64(bytes).equals(r.manifestMd5())) {
+      throw new ArtifactException.Corrupted(
+          "Corrupted manifest for "
+              + what
+              + ": the file's MD5 is "
+              + Digests.md5Base64(bytes)
+              + " but "
+              + r.manifestMd5()
+              + " was committed (file "
+              + location
+              + ")");
+    }
+    return manifest;
+  }
+
+  @Override
+  public InputStream open(ArtifactVersion version, ManifestEntry entry) throws IOException {
+    requireNonNull(version, "version is null");
+    requireNonNull(entry, "entry is null");
+    if (entry.isReference()) {
+      return references.open(entry);
+    }
+    ArtifactPath owner =
+        version.isLink()
+            ? sourcePathOf(version.sourceCollection())
+            : new ArtifactPath(version.entity(), version.project(), version.collection(), null);
+    Coll c = coll(owner);
+    try {
+      return store(c).open(entry.digest());
+    } catch (ArtifactException.NotFound e) {
+      throw new ArtifactException.Corrupted(
+          "Corrupted artifact "
+              + version.path()
+              + ": the body of entry '"
+              + entry.path()
+              + "' (digest "
+              + entry.digest()
+              + ") is missing from the content store");
+    }
+  }
+
+  @Override
+  public List<String> types(String entity, String project) {
+    TreeSet<String> types = new TreeSet<>();
+    for (CollectionInfo info : collections(entity, project, null)) {
+      types.add(info.type());
+    }
+    return List.copyOf(types);
+  }
+
+  @Override
+  public List<CollectionInfo> collections(String entity, String project, String type) {
+    Path dir = Layout.collections(project(entity, project));
+    List<CollectionInfo> out = new ArrayList<>();
+    for (FileStatus s : files.list(dir)) {
+      if (!s.isDirectory()) {
+        continue;
+      }
+      String name = Layout.unsegment(s.getPath().getName());
+      collection(coll(entity, project, name))
+          .filter(info -> type == null || info.type().equals(type))
+          .ifPresent(out::add);
+    }
+    out.sort(Comparator.comparing(CollectionInfo::name));
+    return out;
+  }
+
+  @Override
+  public Optional<CollectionInfo> collection(ArtifactPath collection) {
+    return collection(coll(collection));
+  }
+
+  private Optional<CollectionInfo> collection(Coll c) {
+    return readCollection(c)
+        .map(
+            r -> {
+              Snapshot s = new Snapshot(c, false);
+              int live = (int) s.indices.stream().filter(s::isLive).count();
+              return new CollectionInfo(
+                  c.path().entity(),
+                  c.path().project(),
+                  c.name(),
+                  r.type(),
+                  CollectionInfo.Kind.valueOf(r.kind()),
+                  r.description(),
+                  r.tags(),
+                  Instant.parse(r.createdAt()),
+                  live);
+            });
+  }
+
+  @Override
+  public List<ArtifactVersion> versions(ArtifactPath collection, VersionQuery query) {
+    requireNonNull(query, "query is null");
+    Coll c = coll(collection);
+    if (readCollection(c).isEmpty()) {
+      throw new ArtifactException.NotFound(
+          "Cannot list versions of " + c.path() + ": the collection does not exist");
+    }
+    Snapshot s = new Snapshot(c, true);
+    OptionalInt aliasIndex =
+        query.alias() == null ? OptionalInt.empty() : Names.versionIndex(query.alias());
+    List<ArtifactVersion> out = new ArrayList<>();
+    for (int index : s.indices) {
+      if (!query.includeDeleted() && s.deleted.contains(index)) {
+        continue;
+      }
+      Optional<ArtifactVersion> v = version(s, index);
+      if (v.isEmpty()) {
+        continue;
+      }
+      ArtifactVersion version = v.get();
+      if (!query.includeDeleted() && version.state().equals(ArtifactVersion.DELETED)) {
+        continue;
+      }
+      if (query.alias() != null
+          && !version.aliases().contains(query.alias())
+          && !(aliasIndex.isPresent()
+              && aliasIndex.getAsInt() == index
+              && version.state().equals(ArtifactVersion.COMMITTED))) {
+        continue;
+      }
+      if (query.tag() != null && !version.tags().contains(query.tag())) {
+        continue;
+      }
+      if (query.digest() != null && !version.digest().equals(query.digest())) {
+        continue;
+      }
+      out.add(version);
+    }
+    Comparator<ArtifactVersion> byIndex = Comparator.comparingInt(ArtifactVersion::versionIndex);
+    Comparator<ArtifactVersion> byCreated =
+        Comparator.comparing(ArtifactVersion::createdAt).thenComparing(byIndex);
+    out.sort(
+        switch (query.order()) {
+          case VERSION_ASC -> byIndex;
+          case VERSION_DESC -> byIndex.reversed();
+          case CREATED_ASC -> byCreated;
+          case CREATED_DESC -> byCreated.reversed();
+        });
+    return query.limit() > 0 && out.size() > query.limit()
+        ? List.copyOf(out.subList(0, query.limit()))
+        : List.copyOf(out);
+  }
+
+  // ---- changing labels -----------------------------------------------------------------------
+
+  @Override
+  public ArtifactVersion addAlias(ArtifactVersion version, String alias) {
+    requireNonNull(version, "version is null");
+    requireNonNull(alias, "alias is null");
+    Coll c = coll(version.path());
+    Names.validateAlias(alias, c.path());
+    if (alias.equals(LATEST)) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid alias 'latest' for "
+              + c.path()
+              + ": it always names the highest version and cannot be assigned");
+    }
+    rejectVersionAlias(alias, c.path());
+    VersionRecord r = requireLive(c, version);
+    applyAliases(c, r, List.of(alias));
+    return reread(c, r.index());
+  }
+
+  @Override
+  public ArtifactVersion removeAlias(ArtifactVersion version, String alias) {
+    requireNonNull(version, "version is null");
+    requireNonNull(alias, "alias is null");
+    Coll c = coll(version.path());
+    if (alias.equals(LATEST)) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid alias 'latest' for "
+              + c.path()
+              + ": it is implied by the highest version and cannot be removed");
+    }
+    VersionRecord r = requireRecord(c, version);
+    Path file = Layout.alias(c.dir(), alias);
+    Optional<AliasRecord> current = files.read(file, AliasRecord.class, c.path());
+    if (current.isEmpty() || current.get().index() != r.index()) {
+      throw new ArtifactException.NotFound(
+          "Cannot remove alias '" + alias + "' from " + version.path() + ": it does not carry it");
+    }
+    files.delete(file, false);
+    return reread(c, r.index());
+  }
+
+  @Override
+  public ArtifactVersion update(ArtifactVersion version, VersionUpdate update) {
+    requireNonNull(version, "version is null");
+    requireNonNull(update, "update is null");
+    Coll c = coll(version.path());
+    VersionRecord r = requireLive(c, version);
+    Coll target = c;
+    VersionRecord targetRecord = r;
+    if (r.isLink()) {
+      if (update.ttl() != null) {
+        throw new ArtifactException.InvalidInput(
+            "Cannot set the TTL of "
+                + version.path()
+                + ": it is a link; set it on the source version "
+                + r.sourceCollection()
+                + ":v"
+                + r.sourceVersionIndex());
+      }
+      // A link shows its source's labels, as in W&B, so edits go to the source.
+      target = coll(sourcePathOf(r.sourceCollection()));
+      targetRecord =
+          readRecord(target, r.sourceVersionIndex())
+              .orElseThrow(
+                  () ->
+                      new ArtifactException.NotFound(
+                          "Cannot update " + version.path() + ": its source version is gone"));
+    }
+    Labels current = labels(target, targetRecord);
+    String description =
+        update.description() != null ? update.description() : current.description();
+    Map<String, Object> metadata =
+        update.metadata() != null
+            ? Names.normalizeMetadata(update.metadata(), version.path())
+            : current.metadata();
+    LinkedHashSet<String> tags =
+        new LinkedHashSet<>(current.tags() == null ? List.of() : current.tags());
+    tags.addAll(Names.normalizeTags(update.tagsToAdd(), version.path()));
+    update.tagsToRemove().forEach(tags::remove);
+    Long ttl = current.ttlSeconds();
+    if (update.ttl() != null) {
+      if (update.ttl().isNegative()) {
+        throw new ArtifactException.InvalidInput(
+            "Invalid TTL " + update.ttl() + " for " + version.path() + ": it must be positive");
+      }
+      ttl = update.ttl().isZero() ? null : update.ttl().getSeconds();
+    }
+    files.replace(
+        Layout.labels(target.dir(), targetRecord.index()),
+        new Labels(
+            Records.FORMAT,
+            description,
+            metadata,
+            List.copyOf(tags),
+            ttl,
+            Instant.now().toString()));
+    return reread(c, r.index());
+  }
+
+  @Override
+  public void delete(ArtifactVersion version, boolean deleteAliases) {
+    requireNonNull(version, "version is null");
+    Coll c = coll(version.path());
+    VersionRecord r = requireLive(c, version);
+    Snapshot s = new Snapshot(c, true);
+    List<String> aliases = s.aliasesOf(r.index());
+    if (!aliases.isEmpty() && !deleteAliases) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot delete "
+              + version.path()
+              + ": it has aliases "
+              + aliases
+              + "; remove them first or delete with deleteAliases");
+    }
+    files.createOnce(
+        Layout.tombstone(c.dir(), r.index()),
+        new Tombstone(Records.FORMAT, r.id(), Instant.now().toString()));
+    for (String alias : aliases) {
+      Path file = Layout.alias(c.dir(), alias);
+      Optional<AliasRecord> current = files.read(file, AliasRecord.class, c.path());
+      if (current.isPresent() && current.get().index() == r.index()) {
+        files.delete(file, false);
+      }
+    }
+    LOG.info("Deleted {}", version.path());
+  }
+
+  @Override
+  public void deleteCollection(ArtifactPath collection) {
+    Coll c = coll(collection);
+    if (!files.exists(c.dir())) {
+      throw new ArtifactException.NotFound(
+          "Cannot delete " + c.path() + ": the collection does not exist");
+    }
+    files.delete(c.dir(), true);
+    LOG.info("Deleted collection {}", c.path());
+  }
+
+  @Override
+  public ArtifactVersion link(
+      ArtifactVersion version, ArtifactPath portfolio, List<String> aliases) {
+    requireNonNull(version, "version is null");
+    requireNonNull(portfolio, "portfolio is null");
+    requireNonNull(aliases, "aliases is null");
+    Coll p = coll(portfolio);
+    Names.validateName(p.name(), p.path());
+    List<String> requested = requestedAliases(aliases, p.path());
+    Coll src = coll(version.path());
+    VersionRecord r = requireLive(src, version);
+    if (r.isLink()) {
+      // Link the version itself, not the link to it.
+      src = coll(sourcePathOf(r.sourceCollection()));
+      r =
+          readRecord(src, r.sourceVersionIndex())
+              .orElseThrow(
+                  () ->
+                      new ArtifactException.NotFound(
+                          "Cannot link " + version.path() + ": its source version is gone"));
+    }
+    if (src.dir().equals(p.dir())) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot link " + version.path() + " into its own collection " + p.path());
+    }
+    ensureCollection(p, r.type(), CollectionInfo.Kind.PORTFOLIO);
+    String sourceCollection = src.path().collectionPath();
+    for (int attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      Snapshot s = new Snapshot(p, false);
+      for (int index : s.indices.descendingSet()) {
+        if (!s.isLive(index)) {
+          continue;
+        }
+        Optional<VersionRecord> existing = readRecord(p, index);
+        if (existing.isPresent() && r.id().equals(existing.get().sourceId())) {
+          applyAliases(p, existing.get(), requested);
+          return reread(p, index);
+        }
+      }
+      int index = s.nextIndex();
+      VersionRecord link =
+          new VersionRecord(
+              Records.FORMAT,
+              newId(),
+              index,
+              r.digest(),
+              r.type(),
+              r.manifest(),
+              r.manifestMd5(),
+              r.size(),
+              r.fileCount(),
+              null,
+              null,
+              null,
+              null,
+              Instant.now().toString(),
+              r.runId(),
+              r.commitProperties(),
+              null,
+              sourceCollection,
+              r.index(),
+              r.id());
+      if (createVersion(p, link)) {
+        applyAliases(p, link, requested);
+        ArtifactVersion linked = reread(p, index);
+        LOG.info("Linked {} as {}", version.path(), linked);
+        return linked;
+      }
+      backoff(attempt, p.path());
+    }
+    throw new ArtifactException.CommitConflict(
+        "Cannot link "
+            + version.path()
+            + " into "
+            + p.path()
+            + ": other writers kept linking first; nothing was linked, retry later");
+  }
+
+  private VersionRecord requireLive(Coll c, ArtifactVersion version) {
+    VersionRecord r = requireRecord(c, version);
+    if (files.exists(Layout.tombstone(c.dir(), r.index()))) {
+      throw new ArtifactException.NotFound(
+          "Cannot change " + version.path() + ": the version was deleted");
+    }
+    return r;
+  }
+
+  private ArtifactVersion reread(Coll c, int index) {
+    return version(new Snapshot(c, true), index)
+        .orElseThrow(
+            () ->
+                new ArtifactException.NotFound(
+                    "Cannot find " + c.path().withAlias("v" + index) + ": it was just deleted"));
+  }
+
+  // ---- lineage -------------------------------------------------------------------------------
+
+  @Override
+  public void recordUse(RunInfo run, ArtifactVersion version) {
+    requireNonNull(run, "run is null");
+    requireNonNull(version, "version is null");
+    Coll c = coll(version.path());
+    VersionRecord r = requireRecord(c, version);
+    recordEdge(run, c, r, INPUTS);
+  }
+
+  private void recordEdge(RunInfo run, Coll c, VersionRecord r, String direction) {
+    Path runRecord = Layout.runRecord(c.project(), run.id());
+    if (!files.exists(runRecord)) {
+      files.createOnce(
+          runRecord,
+          new RunRecord(
+              Records.FORMAT,
+              run.id(),
+              run.name(),
+              run.jobType(),
+              run.startedAt().toString(),
+              run.properties()));
+    }
+    Edge edge =
+        new Edge(Records.FORMAT, c.name(), r.index(), r.id(), run.id(), Instant.now().toString());
+    Path forward = Layout.runEdge(c.project(), run.id(), direction, c.name(), r.index());
+    if (!files.exists(forward)) {
+      files.createOnce(forward, edge);
+    }
+    if (direction.equals(INPUTS)) {
+      Path reverse = Layout.usedByRun(c.dir(), r.index(), run.id());
+      if (!files.exists(reverse)) {
+        files.createOnce(reverse, edge);
+      }
+    }
+  }
+
+  @Override
+  public List<RunInfo> usedBy(ArtifactVersion version) {
+    requireNonNull(version, "version is null");
+    Coll c = coll(version.path());
+    List<RunInfo> runs = new ArrayList<>();
+    for (FileStatus s : files.list(Layout.usedByDir(c.dir(), version.versionIndex()))) {
+      files
+          .read(s.getPath(), Edge.class, version.path())
+          .filter(e -> e.versionId().equals(version.id()))
+          .ifPresent(e -> runs.add(run(c.project(), e.runId())));
+    }
+    runs.sort(Comparator.comparing(RunInfo::startedAt).thenComparing(RunInfo::id));
+    return runs;
+  }
+
+  @Override
+  public Optional<RunInfo> loggedBy(ArtifactVersion version) {
+    requireNonNull(version, "version is null");
+    Coll c = coll(version.path());
+    VersionRecord r = requireRecord(c, version);
+    return Optional.ofNullable(r.runId()).map(id -> run(c.project(), id));
+  }
+
+  private RunInfo run(Path project, String runId) {
+    return files
+        .read(Layout.runRecord(project, runId), RunRecord.class, "run " + runId)
+        .map(
+            r ->
+                new RunInfo(
+                    r.id(), r.name(), r.jobType(), Instant.parse(r.startedAt()), r.properties()))
+        .orElseGet(() -> new RunInfo(runId, runId, null, Instant.EPOCH, Map.of()));
+  }
+
+  @Override
+  public List<ArtifactVersion> inputsOf(String entity, String project, String runId) {
+    return edges(entity, project, runId, INPUTS);
+  }
+
+  @Override
+  public List<ArtifactVersion> outputsOf(String entity, String project, String runId) {
+    return edges(entity, project, runId, OUTPUTS);
+  }
+
+  private List<ArtifactVersion> edges(
+      String entity, String project, String runId, String direction) {
+    requireNonNull(runId, "runId is null");
+    Path dir = project(entity, project);
+    Map<String, Snapshot> snapshots = new HashMap<>();
+    List<ArtifactVersion> out = new ArrayList<>();
+    for (FileStatus s : files.list(Layout.runEdges(dir, runId, direction))) {
+      Optional<Edge> edge = files.read(s.getPath(), Edge.class, "run " + runId);
+      if (edge.isEmpty()) {
+        continue;
+      }
+      Edge e = edge.get();
+      Snapshot snap =
+          snapshots.computeIfAbsent(
+              e.collection(), name -> new Snapshot(coll(entity, project, name), true));
+      readRecord(snap.coll, e.index())
+          .filter(r -> r.id().equals(e.versionId()))
+          .map(r -> toVersion(snap, r))
+          .ifPresent(out::add);
+    }
+    out.sort(
+        Comparator.comparing(ArtifactVersion::collection)
+            .thenComparingInt(ArtifactVersion::versionIndex));
+    return out;
+  }
+
+  // ---- maintenance ---------------------------------------------------------------------------
+
+  @Override
+  public GcReport gc(Duration grace, boolean dryRun) {
+    requireNonNull(grace, "grace is null");
+    if (grace.isNegative()) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid gc grace period " + grace + " for " + uri + ": it must not be negative");
+    }
+    long cutoff = System.currentTimeMillis() - grace.toMillis();
+    List<Path> projects = new ArrayList<>();
+    for (FileStatus entity : files.list(layout.root())) {
+      if (entity.isDirectory()) {
+        for (FileStatus project : files.list(entity.getPath())) {
+          if (project.isDirectory()) {
+            projects.add(project.getPath());
+          }
+        }
+      }
+    }
+    // Referenced bodies by the project that stores them; a link may live in another project.
+    Map<String, Set<String>> referenced = new LinkedHashMap<>();
+    for (Path project : projects) {
+      for (FileStatus collection : files.list(Layout.collections(project))) {
+        collectReferences(project, collection.getPath(), referenced);
+      }
+    }
+    long staging = 0;
+    long removed = 0;
+    long kept = 0;
+    long bytes = 0;
+    for (Path project : projects) {
+      for (FileStatus op : files.list(Layout.staging(project))) {
+        long[] ageAndSize = newestAndSize(op);
+        if (ageAndSize[0] < cutoff) {
+          staging++;
+          bytes += ageAndSize[1];
+          if (!dryRun) {
+            files.delete(op.getPath(), true);
+          }
+        }
+      }
+      Set<String> live = referenced.getOrDefault(key(project), Set.of());
+      for (FileStatus prefix : files.list(Layout.objects(project))) {
+        for (FileStatus object : files.list(prefix.getPath())) {
+          String hex = prefix.getPath().getName() + object.getPath().getName();
+          if (live.contains(hex) || object.getModificationTime() >= cutoff) {
+            kept++;
+            continue;
+          }
+          removed++;
+          bytes += object.getLen();
+          if (!dryRun) {
+            files.delete(object.getPath(), false);
+          }
+        }
+      }
+    }
+    GcReport report = new GcReport(staging, removed, bytes, kept);
+    LOG.info("{} {}: {}", dryRun ? "Dry-run gc of" : "Gc of", uri, report);
+    return report;
+  }
+
+  private void collectReferences(Path project, Path collectionDir, Map<String, Set<String>> out) {
+    Optional<CollectionRecord> record =
+        files.read(Layout.collectionRecord(collectionDir), CollectionRecord.class, collectionDir);
+    if (record.isEmpty()) {
+      return;
+    }
+    String entity = Layout.unsegment(project.getParent().getName());
+    String projectName = Layout.unsegment(project.getName());
+    Coll c = coll(entity, projectName, record.get().name());
+    Snapshot s = new Snapshot(c, false);
+    for (int index : s.indices) {
+      if (!s.isLive(index)) {
+        continue;
+      }
+      Optional<VersionRecord> r = readRecord(c, index);
+      if (r.isEmpty() || r.get().manifest() == null) {
+        continue;
+      }
+      String artifact = c.path().withAlias("v" + index).toString();
+      Path location = layout.resolve(r.get().manifest());
+      Set<String> bodies =
+          out.computeIfAbsent(key(layout.projectOf(r.get().manifest())), k -> new HashSet<>());
+      try {
+        byte[] bytes =
+            files
+                .readBytes(location)
+                .orElseThrow(
+                    () ->
+                        new ArtifactException.Corrupted(
+                            "Cannot gc "
+                                + uri
+                                + ": the manifest of "
+                                + artifact
+                                + " is missing ("
+                                + location
+                                + "); delete that version or restore the file first"));
+        ManifestReader.stream(
+            new ByteArrayInputStream(bytes),
+            "for " + artifact,
+            e -> {
+              if (!e.isReference() && Digests.isBase64Md5(e.digest())) {
+                bodies.add(Digests.base64ToHex(e.digest()));
+              }
+            });
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot gc " + uri + ": reading " + location + " failed", e);
+      }
+    }
+  }
+
+  private String key(Path project) {
+    return Path.getPathWithoutSchemeAndAuthority(project).toString();
+  }
+
+  /** Newest modification time within a staging operation, and its total size. */
+  private long[] newestAndSize(FileStatus op) {
+    long newest = op.getModificationTime();
+    long size = op.isFile() ? op.getLen() : 0;
+    if (op.isDirectory()) {
+      for (FileStatus child : files.list(op.getPath())) {
+        newest = Math.max(newest, child.getModificationTime());
+        size += child.getLen();
+      }
+    }
+    return new long[] {newest, size};
+  }
+}

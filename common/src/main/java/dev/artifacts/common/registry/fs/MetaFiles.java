@@ -1,0 +1,168 @@
+package dev.artifacts.common.registry.fs;
+
+import com.fasterxml.jackson.core.JacksonException;
+import dev.artifacts.common.ArtifactException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Reads and writes the registry's small JSON files. Write-once files go through {@link
+ * PutIfAbsent}; mutable ones (aliases, labels) are replaced through a temporary file so readers see
+ * either the old or the new document. I/O failures surface as {@link UncheckedIOException} because
+ * the SPI is unchecked; unreadable JSON as {@link ArtifactException.Corrupted}.
+ */
+final class MetaFiles {
+  private final FileSystem fs;
+  private final PutIfAbsent putIfAbsent;
+  private final boolean renameReplaces;
+
+  /**
+   * @param renameReplaces whether {@code rename} atomically replaces an existing target (POSIX);
+   *     otherwise the target is deleted first, leaving a short window in which it is absent
+   */
+  MetaFiles(FileSystem fs, PutIfAbsent putIfAbsent, boolean renameReplaces) {
+    this.fs = fs;
+    this.putIfAbsent = putIfAbsent;
+    this.renameReplaces = renameReplaces;
+  }
+
+  FileSystem fs() {
+    return fs;
+  }
+
+  PutIfAbsent putIfAbsent() {
+    return putIfAbsent;
+  }
+
+  <T> Optional<T> read(Path path, Class<T> type, Object artifact) {
+    byte[] bytes;
+    try {
+      Optional<byte[]> raw = readBytes(path);
+      if (raw.isEmpty()) {
+        return Optional.empty();
+      }
+      bytes = raw.get();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + path + " of " + artifact, e);
+    }
+    try {
+      return Optional.of(Records.JSON.readValue(bytes, type));
+    } catch (JacksonException e) {
+      throw new ArtifactException.Corrupted(
+          "Corrupted registry file "
+              + path
+              + " of "
+              + artifact
+              + ": "
+              + e.getOriginalMessage()
+              + "; restore it from a backup or delete the version",
+          e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Optional<byte[]> readBytes(Path path) throws IOException {
+    try (InputStream in = fs.open(path)) {
+      return Optional.of(in.readAllBytes());
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  static byte[] toJson(Object record) {
+    try {
+      return Records.JSON.writeValueAsBytes(record);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Creates {@code path} unless it exists; true if this call created it. */
+  boolean createOnce(Path path, Object record) {
+    return createOnceBytes(path, toJson(record));
+  }
+
+  boolean createOnceBytes(Path path, byte[] bytes) {
+    try {
+      return putIfAbsent.create(fs, path, bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create " + path, e);
+    }
+  }
+
+  /** Replaces {@code path} (or creates it) with a complete document. */
+  void replace(Path path, Object record) {
+    byte[] bytes = toJson(record);
+    Path temp = new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID() + ".tmp");
+    try {
+      fs.mkdirs(path.getParent());
+      try (FSDataOutputStream out = fs.create(temp, true)) {
+        out.write(bytes);
+      }
+      if (!fs.rename(temp, path)) {
+        if (renameReplaces) {
+          throw new IOException("Cannot rename " + temp + " to " + path);
+        }
+        fs.delete(path, false);
+        if (!fs.rename(temp, path)) {
+          throw new IOException("Cannot rename " + temp + " to " + path);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + path, e);
+    } finally {
+      try {
+        fs.delete(temp, false);
+      } catch (IOException ignored) {
+        // Hidden temporary files are never read as records.
+      }
+    }
+  }
+
+  boolean delete(Path path, boolean recursive) {
+    try {
+      return fs.delete(path, recursive);
+    } catch (FileNotFoundException e) {
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot delete " + path, e);
+    }
+  }
+
+  boolean exists(Path path) {
+    try {
+      return fs.exists(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot check " + path, e);
+    }
+  }
+
+  /** Entries of a directory without hidden (temporary) files; empty if it does not exist. */
+  List<FileStatus> list(Path dir) {
+    try {
+      FileStatus[] all = fs.listStatus(dir);
+      List<FileStatus> visible = new ArrayList<>(all.length);
+      for (FileStatus s : all) {
+        if (!s.getPath().getName().startsWith(".")) {
+          visible.add(s);
+        }
+      }
+      return visible;
+    } catch (FileNotFoundException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + dir, e);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package dev.artifacts.common.registry.fs;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The small JSON documents of the embedded registry. Each carries {@code format} so that a newer
+ * layout can be recognised; unknown members are ignored so that older readers keep working when
+ * members are added. Times are ISO-8601 strings, TTLs whole seconds.
+ */
+final class Records {
+  static final int FORMAT = 1;
+
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private Records() {}
+
+  /** {@code collections/<name>/collection.json}; written once, by the first commit or link. */
+  record CollectionRecord(
+      int format,
+      String name,
+      String type,
+      String kind,
+      String description,
+      List<String> tags,
+      String createdAt) {}
+
+  /**
+   * {@code collections/<name>/versions/vN.json}: the commit point, written once with put-if-absent
+   * and never changed. Labels that change later live in {@link Labels}.
+   *
+   * @param manifest registry-relative location of the manifest file
+   * @param manifestMd5 base64 MD5 of the manifest file's bytes
+   * @param sourceCollection for links: {@code entity/project/name} of the source collection
+   */
+  record VersionRecord(
+      int format,
+      String id,
+      int index,
+      String digest,
+      String type,
+      String manifest,
+      String manifestMd5,
+      long size,
+      long fileCount,
+      String description,
+      Map<String, Object> metadata,
+      List<String> tags,
+      Long ttlSeconds,
+      String createdAt,
+      String runId,
+      Map<String, String> commitProperties,
+      String baseVersionId,
+      String sourceCollection,
+      Integer sourceVersionIndex,
+      String sourceId) {
+
+    boolean isLink() {
+      return sourceCollection != null;
+    }
+  }
+
+  /** {@code collections/<name>/labels/vN.json}: the current mutable labels, replaced whole. */
+  record Labels(
+      int format,
+      String description,
+      Map<String, Object> metadata,
+      List<String> tags,
+      Long ttlSeconds,
+      String updatedAt) {}
+
+  /** {@code collections/<name>/deleted/vN.json}: the version is deleted; its index stays taken. */
+  record Tombstone(int format, String versionId, String deletedAt) {}
+
+  /** {@code collections/<name>/aliases/<alias>.json}: which version carries the alias. */
+  record AliasRecord(int format, String alias, int index, String versionId, String updatedAt) {}
+
+  /** {@code runs/<run>/run.json}. */
+  record RunRecord(
+      int format,
+      String id,
+      String name,
+      String jobType,
+      String startedAt,
+      Map<String, String> properties) {}
+
+  /** One lineage edge: {@code runs/<run>/inputs|outputs/<name>.vN.json} and its reverse. */
+  record Edge(
+      int format, String collection, int index, String versionId, String runId, String at) {}
+}
