@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -43,6 +44,9 @@ public final class ArtifactDraft {
   private final ReferenceResolver references;
   private final ArtifactVersion base;
   private final Map<String, ManifestEntry> entries = new ConcurrentHashMap<>();
+  // Bodies this draft stored itself or inherited from a committed base: the registry need not
+  // check that they exist, which matters for commits of millions of entries.
+  private final Set<String> knownBodies = ConcurrentHashMap.newKeySet();
 
   private String description;
   private Map<String, Object> metadata = Map.of();
@@ -83,7 +87,12 @@ public final class ArtifactDraft {
       ttl = base.ttl();
     }
     if (baseManifest != null) {
-      baseManifest.entries().forEach(e -> entries.put(e.path(), e));
+      for (ManifestEntry e : baseManifest.entries()) {
+        entries.put(e.path(), e);
+        if (!e.isReference()) {
+          knownBodies.add(e.digest());
+        }
+      }
       storageRegion = baseManifest.storageRegion();
     }
   }
@@ -98,6 +107,7 @@ public final class ArtifactDraft {
           "Cannot add " + file + " to " + collection + ": it is not a readable file");
     }
     FileDigest digest = store.put(file);
+    knownBodies.add(digest.base64());
     return put(ManifestEntry.file(path, digest.base64(), digest.size()));
   }
 
@@ -129,6 +139,7 @@ public final class ArtifactDraft {
             pool.submit(
                 () -> {
                   FileDigest d = store.put(f);
+                  knownBodies.add(d.base64());
                   return put(ManifestEntry.file(name, d.base64(), d.size()));
                 }));
       }
@@ -195,6 +206,7 @@ public final class ArtifactDraft {
         closed = true;
         try {
           FileDigest d = body.commit();
+          knownBodies.add(d.base64());
           put(ManifestEntry.file(path, d.base64(), d.size()));
         } catch (IOException | RuntimeException e) {
           body.abort();
@@ -231,6 +243,15 @@ public final class ArtifactDraft {
           "Cannot remove '" + path + "' from " + collection + ": no such entry");
     }
     return removed;
+  }
+
+  /**
+   * True if the body with this digest was stored through this draft (or belongs to its committed
+   * base), so a commit need not check that it exists. Entries added with {@link #addEntry} are not
+   * known: their bodies were stored elsewhere (e.g. by engine tasks) and are checked.
+   */
+  public boolean isKnownBody(String md5Base64) {
+    return knownBodies.contains(md5Base64);
   }
 
   public Optional<ManifestEntry> entry(String path) {

@@ -401,7 +401,10 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   @Override
   public ArtifactDraft newDraft(ArtifactPath collection, String type) {
     Coll c = coll(collection);
-    return new ArtifactDraft(c.path(), type, store(c), references, null, null);
+    ArtifactDraft draft = new ArtifactDraft(c.path(), type, store(c), references, null, null);
+    // Fail before any bytes are stored, not at commit time.
+    readCollection(c).ifPresent(r -> checkTypeAndKind(c, r, type, CollectionInfo.Kind.SEQUENCE));
+    return draft;
   }
 
   @Override
@@ -437,7 +440,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     List<String> aliases = requestedAliases(draft.aliases(), c.path());
     Manifest manifest = draft.manifest();
     String digest = manifest.digest();
-    checkBodies(c, manifest);
+    checkBodies(c, manifest, draft);
     ensureCollection(c, draft.type(), CollectionInfo.Kind.SEQUENCE);
 
     byte[] manifestBytes = ManifestWriter.toBytes(manifest);
@@ -541,10 +544,11 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     }
   }
 
-  private void checkBodies(Coll c, Manifest manifest) {
+  private void checkBodies(Coll c, Manifest manifest, ArtifactDraft draft) {
     FileSystemContentStore store = store(c);
+    Set<String> checked = new HashSet<>();
     for (ManifestEntry e : manifest.entries()) {
-      if (e.isReference()) {
+      if (e.isReference() || draft.isKnownBody(e.digest()) || !checked.add(e.digest())) {
         continue;
       }
       boolean present;
@@ -589,7 +593,11 @@ public final class FileSystemRegistry implements ArtifactRegistry {
             new IOException("Cannot create collection record of " + c.path()));
       }
     }
-    CollectionRecord r = existing.get();
+    checkTypeAndKind(c, existing.get(), type, kind);
+  }
+
+  private static void checkTypeAndKind(
+      Coll c, CollectionRecord r, String type, CollectionInfo.Kind kind) {
     if (!r.type().equals(type)) {
       throw new ArtifactException.InvalidInput(
           "Cannot commit "

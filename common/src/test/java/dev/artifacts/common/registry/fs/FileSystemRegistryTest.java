@@ -186,23 +186,17 @@ class FileSystemRegistryTest {
   }
 
   @Test
-  void typeMismatchIsRejectedNamingBothTypes() throws IOException {
+  void typeMismatchIsRejectedNamingBothTypesBeforeAnythingIsStored() throws IOException {
     commit(EVENTS, Map.of("a", "1"));
     Map<String, String> before = tree(root);
-    ArtifactDraft draft = registry.newDraft(EVENTS, "model");
-    try (OutputStream out = draft.newFile("b")) {
-      out.write('2');
-    }
-    Map<String, String> withBody = tree(root);
 
-    assertThatThrownBy(() -> registry.commit(draft))
+    assertThatThrownBy(() -> registry.newDraft(EVENTS, "model"))
         .isInstanceOf(ArtifactException.InvalidInput.class)
         .hasMessageContaining("acme/p/events")
         .hasMessageContaining("'model'")
         .hasMessageContaining("'dataset'");
-    assertThat(tree(root)).isEqualTo(withBody);
+    assertThat(tree(root)).isEqualTo(before);
     assertThat(registry.versions(EVENTS, VersionQuery.all())).hasSize(1);
-    assertThat(withBody.keySet()).containsAll(before.keySet());
   }
 
   @Test
@@ -436,8 +430,7 @@ class FileSystemRegistryTest {
     // Labels are the source's; committing to a portfolio is refused.
     registry.update(prod, new VersionUpdate("golden set", null, null, null, null));
     assertThat(registry.resolve(EVENTS.withAlias("v1")).description()).isEqualTo("golden set");
-    ArtifactDraft draft = registry.newDraft(portfolio, "dataset");
-    assertThatThrownBy(() -> registry.commit(draft))
+    assertThatThrownBy(() -> registry.newDraft(portfolio, "dataset"))
         .isInstanceOf(ArtifactException.InvalidInput.class)
         .hasMessageContaining("portfolio");
     assertThatThrownBy(() -> registry.link(v0, EVENTS, List.of()))
