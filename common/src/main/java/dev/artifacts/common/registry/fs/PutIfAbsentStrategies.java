@@ -7,6 +7,9 @@ final class PutIfAbsentStrategies {
   private PutIfAbsentStrategies() {}
 
   static PutIfAbsent forFileSystem(FileSystem fs) {
+    if ("s3a".equals(fs.getScheme())) {
+      return new S3PutIfAbsent(); // AWS classes load only here, so other schemes never need them
+    }
     throw new UnsupportedOperationException(
         "No atomic put-if-absent for scheme '" + fs.getScheme() + "' yet");
   }
