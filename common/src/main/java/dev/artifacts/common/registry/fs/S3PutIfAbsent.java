@@ -1,19 +1,25 @@
 package dev.artifacts.common.registry.fs;
 
+import com.amazonaws.AmazonClientException;
 import com.amazonaws.AmazonServiceException;
+import com.amazonaws.services.s3.AmazonS3;
+import com.amazonaws.services.s3.model.ObjectMetadata;
 import com.amazonaws.services.s3.model.PutObjectRequest;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.s3a.S3AFileSystem;
-import org.apache.hadoop.fs.s3a.WriteOperationHelper;
+import org.apache.hadoop.fs.s3a.S3AUtils;
+import org.apache.hadoop.fs.s3a.api.RequestFactory;
 import org.apache.hadoop.fs.store.audit.AuditSpan;
 import org.apache.hadoop.util.VersionInfo;
 import org.slf4j.Logger;
@@ -52,13 +58,18 @@ import org.slf4j.LoggerFactory;
  *
  * Hadoop 3.3.4 (what Spark 3.5 ships) has no public conditional-create API; {@code
  * fs.option.create.conditional.overwrite} arrived with HADOOP-19256 in Hadoop 3.4.2, on AWS SDK v2.
- * So this class uses S3A's own {@link WriteOperationHelper} ({@code @InterfaceAudience.Private},
- * but public and the same path S3A's committers use): the request is built by the filesystem's
- * request factory and sent through its client, invoker and audit span, so endpoint, credentials,
- * encryption, ACL, storage class and retry settings are exactly those s3a is configured with, with
- * no second credential chain. Only the {@code If-None-Match} header is added. This ties the class
- * to hadoop-aws 3.3.x with AWS SDK v1; on any other combination {@link #create} fails with an
- * {@link IOException} naming the Hadoop version instead of writing unconditionally.
+ * So this class builds the request with the filesystem's own {@link RequestFactory} (which applies
+ * s3a's encryption, ACL and storage-class settings), adds {@code If-None-Match: *}, and sends it
+ * with the filesystem's own SDK client inside an s3a audit span: endpoint, credentials, signing,
+ * proxy and SDK retry settings are exactly those s3a is configured with, with no second credential
+ * chain. The client comes from {@code S3AFileSystem.getAmazonS3ClientForTesting} (public, logs one
+ * WARN per filesystem instance, {@code @VisibleForTesting}); S3A's higher-level {@code
+ * WriteOperationHelper.putObject} is not used because its invoker retries a 412 as an idempotent
+ * failure, up to {@code fs.s3a.retry.limit} times with backoff, which would stall every losing
+ * committer for seconds. All of this ties the class to hadoop-aws 3.3.x with AWS SDK v1; on any
+ * other combination {@link #create} fails with an {@link IOException} naming the Hadoop version
+ * instead of writing unconditionally. Objects are written in one PUT (never multipart), so the
+ * bytes must fit in memory, which a version record does.
  *
  * <h2>Outcome when a response is lost</h2>
  *
@@ -82,6 +93,11 @@ public final class S3PutIfAbsent implements PutIfAbsent {
   private static final int CONFLICT_ATTEMPTS = 5;
 
   private static final long CONFLICT_BACKOFF_MILLIS = 50;
+
+  // Each filesystem's SDK client, so that S3A's WARN on handing it out appears once per filesystem
+  // rather than once per commit. Weak keys: a closed filesystem is not kept alive.
+  private final Map<S3AFileSystem, AmazonS3> clients =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   @Override
   public boolean create(FileSystem fs, Path path, byte[] bytes) throws IOException {
@@ -114,10 +130,11 @@ public final class S3PutIfAbsent implements PutIfAbsent {
     }
   }
 
-  private static boolean createOnS3(S3AFileSystem fs, Path path, byte[] bytes) throws IOException {
+  private boolean createOnS3(S3AFileSystem fs, Path path, byte[] bytes) throws IOException {
+    AmazonS3 s3 = clientFor(fs);
     String key = fs.pathToKey(path);
     for (int attempt = 1; ; attempt++) {
-      int status = putIfNoneMatch(fs, path, key, bytes);
+      int status = putIfNoneMatch(fs, s3, path, key, bytes);
       if (status == 200) {
         return true;
       }
@@ -138,34 +155,31 @@ public final class S3PutIfAbsent implements PutIfAbsent {
     }
   }
 
+  private AmazonS3 clientFor(S3AFileSystem fs) {
+    return clients.computeIfAbsent(
+        fs, s3a -> s3a.getAmazonS3ClientForTesting("conditional PUT (If-None-Match) of commits"));
+  }
+
   /** Returns 200 when written, 412 when the key existed, 409 on a conditional conflict. */
-  private static int putIfNoneMatch(S3AFileSystem fs, Path path, String key, byte[] bytes)
-      throws IOException {
+  private static int putIfNoneMatch(
+      S3AFileSystem fs, AmazonS3 s3, Path path, String key, byte[] bytes) throws IOException {
+    RequestFactory requests = fs.getRequestFactory();
+    ObjectMetadata metadata = requests.newObjectMetadata(bytes.length);
+    PutObjectRequest request =
+        requests.newPutObjectRequest(key, metadata, new ByteArrayInputStream(bytes));
+    request.putCustomRequestHeader("If-None-Match", "*");
     try (AuditSpan span = fs.createSpan("put-if-absent", path.toString(), null)) {
-      WriteOperationHelper helper = fs.createWriteOperationHelper(span);
-      PutObjectRequest request =
-          helper.createPutObjectRequest(
-              key, new ByteArrayInputStream(bytes), bytes.length, Map.of());
-      request.putCustomRequestHeader("If-None-Match", "*");
-      helper.putObject(request);
+      s3.putObject(request);
       return 200;
-    } catch (IOException e) {
-      int status = s3Status(e);
+    } catch (AmazonServiceException e) {
+      int status = e.getStatusCode();
       if (status == PRECONDITION_FAILED || status == CONFLICT) {
         return status;
       }
-      throw e;
+      throw S3AUtils.translateException("Conditional PUT", path, e);
+    } catch (AmazonClientException e) {
+      throw S3AUtils.translateException("Conditional PUT", path, e);
     }
-  }
-
-  /** The HTTP status of the S3 error behind {@code e} (S3A wraps SDK exceptions), or -1. */
-  private static int s3Status(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof AmazonServiceException) {
-        return ((AmazonServiceException) t).getStatusCode();
-      }
-    }
-    return -1;
   }
 
   /**
