@@ -44,12 +44,12 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code If-None-Match: *} on {@code PutObject}, evaluated atomically with the write, and
- *       answered with 412 when the key exists. Stores that ignore the header (older MinIO, Ceph
- *       RGW, S3Proxy before 2.9.0, many gateways) silently overwrite, and stores that check and
- *       then write (S3Proxy 2.9.x-3.x) let two racers both win: on such a store the registry
- *       <em>cannot</em> commit safely. There is no way to detect an ignored header from one
- *       request, so this class does not probe; {@code S3PutIfAbsentTest} shows how to check a
- *       store.
+ *       answered with 412 when the key exists. Stores that ignore the header (S3Proxy before 2.9.0,
+ *       and gateways that predate AWS's 2024 feature) silently overwrite, and stores that check for
+ *       the key and then write (S3Proxy 2.9.0's jclouds path) let two racers both win: on such a
+ *       store the registry <em>cannot</em> commit safely. There is no way to detect an ignored
+ *       header from one request, so this class does not probe; {@code S3PutIfAbsentTest} shows how
+ *       to check a store.
  *   <li>Strong read-after-write consistency for the key, so that a loser that reads the winner's
  *       record sees it.
  * </ul>
@@ -73,11 +73,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Outcome when a response is lost</h2>
  *
- * S3A and the SDK retry a PUT whose response was lost. If the lost attempt had in fact created the
- * object, the retry is answered 412 although this call created it. So on 412 the existing object is
- * read back: if its bytes equal {@code bytes} the call reports {@code true}. Callers must therefore
- * write bytes that identify the writer (the registry's version records carry the operation id); two
- * writers of byte-identical records would both be told they created it.
+ * The SDK retries a PUT whose response was lost ({@code fs.s3a.attempts.maximum}). If the lost
+ * attempt had in fact created the object, the retry is answered 412 although this call created it.
+ * So on 412 the existing object is read back: if its bytes equal {@code bytes} the call reports
+ * {@code true}. Callers must therefore write bytes that identify the writer (a version record must
+ * carry its committing operation's id); two writers of byte-identical records would both be told
+ * they created it.
  */
 public final class S3PutIfAbsent implements PutIfAbsent {
   private static final Logger LOG = LoggerFactory.getLogger(S3PutIfAbsent.class);
@@ -95,7 +96,7 @@ public final class S3PutIfAbsent implements PutIfAbsent {
   private static final long CONFLICT_BACKOFF_MILLIS = 50;
 
   // Each filesystem's SDK client, so that S3A's WARN on handing it out appears once per filesystem
-  // rather than once per commit. Weak keys: a closed filesystem is not kept alive.
+  // rather than once per commit. One strategy serves one registry, so this holds one entry.
   private final Map<S3AFileSystem, AmazonS3> clients =
       Collections.synchronizedMap(new WeakHashMap<>());
 
