@@ -26,9 +26,8 @@ final class PutIfAbsentStrategies {
       case "viewfs":
         return RenamePutIfAbsent.INSTANCE;
       case "s3a":
-        // S3 strategy (conditional If-None-Match PUT) lands in S3PutIfAbsent; replace this line.
-        throw new UnsupportedOperationException(
-            "No atomic put-if-absent for scheme 's3a' yet: S3PutIfAbsent is not available");
+        // AWS classes load only here, so other schemes never need them on the classpath.
+        return new S3PutIfAbsent();
       default:
         LOG.warn(
             "No known atomic put-if-absent for scheme '{}'; assuming rename never overwrites (as on"
