@@ -7,6 +7,7 @@ import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.manifest.Manifest;
 import dev.artifacts.common.manifest.ManifestWriter;
 import dev.artifacts.common.name.ArtifactPath;
+import dev.artifacts.common.reference.FileUris;
 import dev.artifacts.common.registry.ArtifactDraft;
 import dev.artifacts.common.registry.ArtifactFiles;
 import dev.artifacts.common.registry.ArtifactRegistries;
@@ -204,9 +205,9 @@ public final class ArtifactCli {
     long started = System.nanoTime();
     long fileCount = countFiles(dir);
     try (Progress progress = new Progress(err, terminal, "hashing", fileCount)) {
-      draft.onEntryAdded(e -> progress.step(e.size() == null ? 0 : e.size()));
+      draft.onEntryAdded(e -> progress.file(e.size() == null ? 0 : e.size()));
       if (a.flag("reference")) {
-        draft.addReference(FileUris.of(dir), null);
+        draft.addReference(FileUris.pythonUri(dir.toString()), null);
       } else {
         draft.addDir(dir, null);
       }
@@ -229,12 +230,11 @@ public final class ArtifactCli {
     Args a = Args.parse(argv, Set.of("root", "parallelism"), Set.of());
     a.expectPositionals(1);
     ArtifactVersion v = registry.resolve(parse(a.positional(0, "artifact NAME[:ALIAS]")));
-    Path root =
-        a.value("root") != null ? Path.of(a.value("root")) : ArtifactFiles.defaultRoot(v, env);
+    Path root = a.value("root") != null ? Path.of(a.value("root")) : ArtifactFiles.defaultRoot(v);
     int parallelism = parallelism(a);
     registry.recordUse(cliRun("get " + v.collection()), v);
-    try (Progress progress = new Progress(err, terminal, "downloading", v.fileCount())) {
-      ArtifactFiles.download(registry, v, root, parallelism, progress::step);
+    try (Progress progress = new Progress(err, terminal, "downloading", v.size())) {
+      ArtifactFiles.download(registry, v, root, parallelism, progress::bytes);
     }
     err.printf("Downloaded %s (%d files, %s)%n", v.path(), v.fileCount(), Format.bytes(v.size()));
     out.println(root.toAbsolutePath().normalize());
@@ -273,7 +273,11 @@ public final class ArtifactCli {
       out.printf("  description: %s%n", v.description());
     }
     if (!v.metadata().isEmpty()) {
-      out.printf("  metadata:    %s%n", JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(v.metadata()));
+      out.printf(
+          "  metadata:    %s%n",
+          JSON.writer()
+              .without(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(v.metadata()));
     }
     if (v.ttl() != null) {
       out.printf("  ttl:         %s%n", v.ttl());
@@ -318,7 +322,8 @@ public final class ArtifactCli {
     a.expectPositionals(1);
     ArtifactPath path = parse(a.positional(0, "collection NAME"));
     if (registry.collection(path).isEmpty()) {
-      throw new ArtifactException.NotFound("Cannot list versions of " + path + ": no such collection");
+      throw new ArtifactException.NotFound(
+          "Cannot list versions of " + path + ": no such collection");
     }
     VersionQuery q =
         VersionQuery.all()
@@ -327,7 +332,9 @@ public final class ArtifactCli {
             .withDeleted(a.flag("deleted"))
             .withLimit(a.value("limit") == null ? 0 : (int) parseLong(a.value("limit"), "--limit"));
     List<ArtifactVersion> versions = registry.versions(path, q);
-    out.printf("%-8s %-34s %8s %12s  %-20s  %s%n", "VERSION", "DIGEST", "FILES", "SIZE", "CREATED", "ALIASES");
+    out.printf(
+        "%-8s %-34s %8s %12s  %-20s  %s%n",
+        "VERSION", "DIGEST", "FILES", "SIZE", "CREATED", "ALIASES");
     for (ArtifactVersion v : versions) {
       out.printf(
           "%-8s %-34s %8d %12s  %-20s  %s%s%n",
@@ -368,7 +375,15 @@ public final class ArtifactCli {
           "Cannot verify " + v.path() + ": root " + root + " is not a directory");
     }
     VerifyReport report = ArtifactFiles.verify(registry.manifest(v), root);
-    report.problems().forEach(p -> out.println("  " + p));
+    report
+        .mismatches()
+        .forEach(
+            m ->
+                out.printf(
+                    "  digest mismatch: %s (expected %s, found %s)%n",
+                    m.path(), m.expected(), m.actual()));
+    report.missing().forEach(p -> out.println("  missing: " + p));
+    report.extra().forEach(p -> out.println("  not in the manifest: " + p));
     out.println(v.path() + ": " + report.summary());
     return report.ok() ? OK : FAILED;
   }
@@ -402,7 +417,9 @@ public final class ArtifactCli {
         switch (op) {
           case "add" -> registry.addAlias(v, alias);
           case "remove" -> registry.removeAlias(v, alias);
-          default -> throw new Args.UsageException("Invalid alias operation '" + op + "': use add or remove");
+          default ->
+              throw new Args.UsageException(
+                  "Invalid alias operation '" + op + "': use add or remove");
         };
     out.println(updated.path() + " aliases: " + String.join(", ", updated.aliases()));
     return OK;
@@ -433,7 +450,8 @@ public final class ArtifactCli {
   private int gc(ArtifactRegistry registry, List<String> argv) {
     Args a = Args.parse(argv, Set.of("grace"), Set.of("dry-run"));
     a.expectPositionals(0);
-    Duration grace = a.value("grace") == null ? Duration.ofHours(24) : parseDuration(a.value("grace"));
+    Duration grace =
+        a.value("grace") == null ? Duration.ofHours(24) : parseDuration(a.value("grace"));
     GcReport r = registry.gc(grace, a.flag("dry-run"));
     out.printf(
         "%s %d staging leftovers and %d unreferenced objects (%s); kept %d objects%n",
@@ -454,11 +472,7 @@ public final class ArtifactCli {
   private RunInfo cliRun(String name) {
     String id = "cli-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     return new RunInfo(
-        id,
-        "artifact " + name,
-        "cli",
-        null,
-        Map.of("user", System.getProperty("user.name", "")));
+        id, "artifact " + name, "cli", null, Map.of("user", System.getProperty("user.name", "")));
   }
 
   private int parallelism(Args a) {
@@ -491,7 +505,10 @@ public final class ArtifactCli {
     }
   }
 
-  /** Accepts ISO-8601 ({@code PT1H}) or a number with a unit: {@code 30s}, {@code 15m}, {@code 2h}, {@code 7d}. */
+  /**
+   * Accepts ISO-8601 ({@code PT1H}) or a number with a unit: {@code 30s}, {@code 15m}, {@code 2h},
+   * {@code 7d}.
+   */
   static Duration parseDuration(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {

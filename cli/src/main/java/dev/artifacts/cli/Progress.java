@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Progress of a long operation on stderr, redrawn in place at most a few times a second. Silent
- * when stderr is not a terminal, so scripts and CI logs stay clean.
+ * Progress of a long operation (files hashed, or bytes fetched) on stderr, redrawn in place at most
+ * a few times a second. Silent when stderr is not a terminal, so scripts and CI logs stay clean.
  */
 final class Progress implements AutoCloseable {
   private final PrintStream err;
@@ -23,17 +23,36 @@ final class Progress implements AutoCloseable {
     this.total = total;
   }
 
-  void step(long byteCount) {
+  /** One more file done, of {@code byteCount} bytes; {@code total} counts files. */
+  void file(long byteCount) {
     long n = done.incrementAndGet();
-    bytes.addAndGet(byteCount);
-    long now = System.nanoTime();
-    if (enabled && (now - lastDraw > 200_000_000L || n == total)) {
-      lastDraw = now;
-      synchronized (this) {
-        err.printf("\r%s %d/%d files, %s", label, n, total, Format.bytes(bytes.get()));
-        err.flush();
-      }
+    long b = bytes.addAndGet(byteCount);
+    if (due(n == total)) {
+      draw(String.format("\r%s %d/%d files, %s", label, n, total, Format.bytes(b)));
     }
+  }
+
+  /** More bytes done; {@code total} counts bytes. */
+  void bytes(long byteCount) {
+    done.incrementAndGet();
+    long b = bytes.addAndGet(byteCount);
+    if (due(b >= total)) {
+      draw(String.format("\r%s %s of %s", label, Format.bytes(b), Format.bytes(total)));
+    }
+  }
+
+  private boolean due(boolean finished) {
+    long now = System.nanoTime();
+    if (!enabled || (now - lastDraw < 200_000_000L && !finished)) {
+      return false;
+    }
+    lastDraw = now;
+    return true;
+  }
+
+  private synchronized void draw(String line) {
+    err.print(line);
+    err.flush();
   }
 
   @Override

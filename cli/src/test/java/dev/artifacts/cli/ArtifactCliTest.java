@@ -59,7 +59,8 @@ class ArtifactCliTest {
 
   @Test
   void logPrintsTheCommittedVersionAndDedupsUnchangedContent() throws IOException {
-    Run first = cli("log", data.toString(), "--name", "events", "--type", "dataset", "--alias", "prod");
+    Run first =
+        cli("log", data.toString(), "--name", "events", "--type", "dataset", "--alias", "prod");
     assertThat(first.code()).as(first.err()).isZero();
     assertThat(first.lastLine()).isEqualTo("acme/etl/events:v0");
 
@@ -97,8 +98,19 @@ class ArtifactCliTest {
 
   @Test
   void manifestAndInfoDescribeTheSameVersion() throws IOException {
-    cli("log", data.toString(), "--name", "events", "--type", "dataset", "--tag", "raw",
-        "--metadata", "{\"rows\": 2}", "--description", "two rows");
+    cli(
+        "log",
+        data.toString(),
+        "--name",
+        "events",
+        "--type",
+        "dataset",
+        "--tag",
+        "raw",
+        "--metadata",
+        "{\"rows\": 2}",
+        "--description",
+        "two rows");
     ObjectMapper json = new ObjectMapper();
     JsonNode manifest = json.readTree(cli("manifest", "events").out());
     assertThat(manifest.get("version").asInt()).isEqualTo(1);
@@ -112,7 +124,9 @@ class ArtifactCliTest {
     assertThat(info.get("metadata").get("rows").asInt()).isEqualTo(2);
     assertThat(info.get("description").asText()).isEqualTo("two rows");
 
-    assertThat(cli("info", "events").out()).contains("digest:").contains(info.get("digest").asText());
+    assertThat(cli("info", "events").out())
+        .contains("digest:")
+        .contains(info.get("digest").asText());
   }
 
   @Test
@@ -121,8 +135,12 @@ class ArtifactCliTest {
     cli("get", "events:v0", "--root", tmp.resolve("o").toString());
     Run text = cli("lineage", "events:v0");
     assertThat(text.code()).isZero();
-    assertThat(text.out()).contains("acme/etl/events:v0").contains("--logged-->").contains("--used by-->");
-    assertThat(cli("lineage", "events:v0", "--format", "dot").out()).startsWith("digraph lineage {");
+    assertThat(text.out())
+        .contains("acme/etl/events:v0")
+        .contains("--logged-->")
+        .contains("--used by-->");
+    assertThat(cli("lineage", "events:v0", "--format", "dot").out())
+        .startsWith("digraph lineage {");
     assertThat(cli("lineage", "events:v0", "--format", "mermaid").out()).startsWith("graph LR");
     Run bad = cli("lineage", "events:v0", "--format", "png");
     assertThat(bad.code()).isEqualTo(ArtifactCli.USAGE);
@@ -151,12 +169,18 @@ class ArtifactCliTest {
     cli("log", data.toString(), "--name", "events", "--type", "dataset");
     List<String> before = listTree(registry);
 
-    assertOneLineError(cli("log", data.toString(), "--name", "bad name!", "--type", "dataset"), "bad name!");
+    assertOneLineError(
+        cli("log", data.toString(), "--name", "bad name!", "--type", "dataset"), "bad name!");
     assertOneLineError(cli("log", data.toString(), "--name", "events", "--type", "job"), "job");
     assertOneLineError(cli("log", data.toString(), "--name", "events", "--type", "model"), "model");
-    assertOneLineError(cli("log", data.toString(), "--name", "other", "--type", "dataset", "--alias", "a/b"), "a/b");
-    assertOneLineError(cli("log", tmp.resolve("missing").toString(), "--name", "x", "--type", "dataset"), "missing");
-    assertOneLineError(cli("log", data.toString(), "--name", "x", "--type", "dataset", "--metadata", "[1"), "[1");
+    assertOneLineError(
+        cli("log", data.toString(), "--name", "other", "--type", "dataset", "--alias", "a/b"),
+        "a/b");
+    assertOneLineError(
+        cli("log", tmp.resolve("missing").toString(), "--name", "x", "--type", "dataset"),
+        "missing");
+    assertOneLineError(
+        cli("log", data.toString(), "--name", "x", "--type", "dataset", "--metadata", "[1"), "[1");
     assertOneLineError(cli("get", "events:v7"), "v7");
     assertOneLineError(cli("info", "nosuch:latest"), "nosuch");
     assertOneLineError(cli("get", "a/b/c/d:v0"), "a/b/c/d:v0");
@@ -197,7 +221,10 @@ class ArtifactCliTest {
     String err = new String(p.getErrorStream().readAllBytes(), UTF_8);
     assertThat(p.exitValue()).isEqualTo(1);
     assertThat(err.strip().lines()).hasSize(1);
-    assertThat(err).contains("acme/etl/nothing").doesNotContain("Exception").doesNotContain("\tat ");
+    assertThat(err)
+        .contains("acme/etl/nothing")
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ");
   }
 
   private static void assertOneLineError(Run run, String offending) {

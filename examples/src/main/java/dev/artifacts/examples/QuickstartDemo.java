@@ -92,7 +92,8 @@ public final class QuickstartDemo {
       section("5. A second job reads :latest and logs a summary (lineage)");
       RunInfo summarize = RunInfo.of("summarize-1", "summarize events", "demo");
       registry.recordUse(summarize, latest);
-      ArtifactDraft summary = registry.newDraft(ArtifactPath.parse("demo/etl/event-counts"), "dataset");
+      ArtifactDraft summary =
+          registry.newDraft(ArtifactPath.parse("demo/etl/event-counts"), "dataset");
       try (OutputStream out = summary.newFile("counts.csv")) {
         out.write(countRows(registry, latest).getBytes(UTF_8));
       }
@@ -113,8 +114,7 @@ public final class QuickstartDemo {
       section("Lineage");
       for (ArtifactVersion v : List.of(prod, latest, counts)) {
         String loggedBy = registry.loggedBy(v).map(RunInfo::name).orElse("-");
-        String usedBy =
-            String.join(", ", registry.usedBy(v).stream().map(RunInfo::name).toList());
+        String usedBy = String.join(", ", registry.usedBy(v).stream().map(RunInfo::name).toList());
         OUT.printf(
             "%-28s logged by: %-18s used by: %s%n",
             v.path(), loggedBy, usedBy.isEmpty() ? "-" : usedBy);
@@ -141,7 +141,8 @@ public final class QuickstartDemo {
   }
 
   private static void writeDataset(Path raw) throws IOException {
-    write(raw.resolve("day=2024-01-01/part-0.csv"), "user,action\nalice,view\nalice,buy\nbob,view\n");
+    write(
+        raw.resolve("day=2024-01-01/part-0.csv"), "user,action\nalice,view\nalice,buy\nbob,view\n");
     write(raw.resolve("day=2024-01-02/part-0.csv"), "user,action\nbob,view\ncarol,view\n");
     write(raw.resolve("README.txt"), "Demo click events, one CSV per day.\n");
   }

@@ -3,13 +3,12 @@ package dev.artifacts.common.registry;
 import static java.util.Objects.requireNonNull;
 
 import dev.artifacts.common.ArtifactException;
-import dev.artifacts.common.manifest.ManifestEntry;
+import dev.artifacts.common.reference.DefaultReferenceResolver;
 import dev.artifacts.common.reference.ReferenceResolver;
 import dev.artifacts.common.registry.fs.FileSystemRegistry;
-import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
+import okhttp3.OkHttpClient;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -24,9 +23,14 @@ public final class ArtifactRegistries {
 
   private ArtifactRegistries() {}
 
-  /** Opens {@code uri} with a default Hadoop configuration and no reference support yet. */
+  /** Opens {@code uri} with a default Hadoop configuration and W&amp;B's reference handlers. */
   public static ArtifactRegistry open(String uri) {
-    return open(uri, new Configuration(), UnavailableReferences.INSTANCE);
+    return open(uri, new Configuration());
+  }
+
+  /** Opens {@code uri}; references are resolved with the same Hadoop configuration. */
+  public static ArtifactRegistry open(String uri, Configuration conf) {
+    return open(uri, conf, new DefaultReferenceResolver(conf, new OkHttpClient()));
   }
 
   public static ArtifactRegistry open(
@@ -52,26 +56,5 @@ public final class ArtifactRegistries {
       return env;
     }
     return Path.of(System.getProperty("user.home"), ".artifact-registry").toString();
-  }
-
-  /** Stands in until a reference resolver is wired into the no-argument {@link #open(String)}. */
-  private static final class UnavailableReferences implements ReferenceResolver {
-    static final UnavailableReferences INSTANCE = new UnavailableReferences();
-
-    @Override
-    public List<ManifestEntry> resolve(String uri, String name, boolean checksum, long maxObjects) {
-      throw new UnsupportedOperationException(
-          "Cannot reference " + uri + ": no reference resolver is configured for this registry");
-    }
-
-    @Override
-    public InputStream open(ManifestEntry entry) {
-      throw new UnsupportedOperationException(
-          "Cannot open reference "
-              + entry.ref()
-              + " of entry '"
-              + entry.path()
-              + "': no reference resolver is configured for this registry");
-    }
   }
 }
