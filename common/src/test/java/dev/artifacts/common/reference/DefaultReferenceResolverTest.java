@@ -373,8 +373,10 @@ class DefaultReferenceResolverTest {
 
   @Test
   void withoutS3aOrGcsFilesystemsChecksumTrueIsRefusedClearly() throws IOException {
-    DefaultReferenceResolver bare =
-        new DefaultReferenceResolver(new Configuration(), new OkHttpClient());
+    // hadoop-aws is on the test classpath (S3Proxy tests); make s3a unavailable explicitly.
+    Configuration conf = new Configuration();
+    conf.set("fs.s3a.impl", "no.such.S3AFileSystem");
+    DefaultReferenceResolver bare = new DefaultReferenceResolver(conf, new OkHttpClient());
     assertThatThrownBy(() -> bare.resolve("gs://b/k", null, true, 1))
         .isInstanceOf(ArtifactException.InvalidInput.class)
         .hasMessageContaining("Cannot reference gs://b/k: no GCS filesystem available");
