@@ -78,6 +78,26 @@ class ArtifactCliTest {
   }
 
   @Test
+  void logReferenceRecordsFileUrisWithContentDigestsAndCopiesNothing() throws IOException {
+    Run run = cli("log", data.toString(), "--name", "events", "--type", "dataset", "--reference");
+    assertThat(run.code()).as(run.err()).isZero();
+    JsonNode manifest = new ObjectMapper().readTree(cli("manifest", "events:v0").out());
+    JsonNode entry = manifest.get("contents").get("unicode/naïve-😀.txt");
+    assertThat(entry.get("digest").asText()).isEqualTo(Digests.md5Base64("smile\n"));
+    assertThat(entry.get("ref").asText())
+        .startsWith("file://")
+        .endsWith("/data/unicode/naïve-😀.txt"); // joined, not re-encoded, as W&B does
+    try (Stream<Path> objects = Files.walk(registry)) {
+      assertThat(objects.filter(p -> p.toString().contains("objects") && Files.isRegularFile(p)))
+          .as("references store no bodies")
+          .isEmpty();
+    }
+    Path root = tmp.resolve("refs-out");
+    assertThat(cli("get", "events:v0", "--root", root.toString()).code()).isZero();
+    assertThat(root.resolve("sub/b.csv")).hasContent("id\n2\n");
+  }
+
+  @Test
   void getDownloadsFilesThatVerify() throws IOException {
     cli("log", data.toString(), "--name", "events", "--type", "dataset");
     Path root = tmp.resolve("out");
