@@ -1,0 +1,384 @@
+package dev.artifacts.common.registry;
+
+import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.digest.FileDigest;
+import dev.artifacts.common.manifest.Manifest;
+import dev.artifacts.common.manifest.ManifestEntry;
+import dev.artifacts.common.name.ArtifactPath;
+import dev.artifacts.common.name.EntryPaths;
+import dev.artifacts.common.name.Names;
+import dev.artifacts.common.reference.ReferenceResolver;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * A version being assembled, mirroring W&amp;B's unlogged {@code Artifact}: files, directories,
+ * references and streamed files are added, labels set, then {@link ArtifactRegistry#commit} makes
+ * it a version. Bodies are stored content-addressed as they are added, so committing only writes
+ * the manifest and the version record.
+ *
+ * <p>Mutable. Adding entries is thread-safe (engines add task results concurrently); setting labels
+ * is not.
+ */
+public final class ArtifactDraft {
+  private final ArtifactPath collection;
+  private final String type;
+  private final ContentStore store;
+  private final ReferenceResolver references;
+  private final ArtifactVersion base;
+  private final Map<String, ManifestEntry> entries = new ConcurrentHashMap<>();
+
+  private String description;
+  private Map<String, Object> metadata = Map.of();
+  private List<String> tags = List.of();
+  private List<String> aliases = List.of();
+  private Duration ttl;
+  private RunInfo run;
+  private Map<String, String> commitProperties = Map.of();
+  private String storageRegion;
+  private int hashThreads = Runtime.getRuntime().availableProcessors();
+
+  /**
+   * Registries create drafts; see {@link ArtifactRegistry#newDraft}.
+   *
+   * @param base version this draft starts from, or {@code null}
+   * @param baseManifest manifest of {@code base}, or {@code null}
+   */
+  public ArtifactDraft(
+      ArtifactPath collection,
+      String type,
+      ContentStore store,
+      ReferenceResolver references,
+      ArtifactVersion base,
+      Manifest baseManifest) {
+    this.collection = collection.withAlias(null);
+    Names.validateName(collection.name(), this.collection);
+    Names.validateProject(collection.project(), this.collection);
+    Names.validateType(type, collection.name(), this.collection);
+    this.type = type;
+    this.store = Objects.requireNonNull(store, "store is null");
+    this.references = Objects.requireNonNull(references, "references is null");
+    this.base = base;
+    if (base != null) {
+      description = base.description();
+      metadata = base.metadata();
+      tags = base.tags();
+      ttl = base.ttl();
+    }
+    if (baseManifest != null) {
+      baseManifest.entries().forEach(e -> entries.put(e.path(), e));
+      storageRegion = baseManifest.storageRegion();
+    }
+  }
+
+  // ---- entries -------------------------------------------------------------------------------
+
+  /** Adds a local file as {@code name}, storing its bytes. Returns the entry. */
+  public ManifestEntry addFile(Path file, String name) throws IOException {
+    String path = EntryPaths.normalize(name, collection);
+    if (!Files.isRegularFile(file)) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot add " + file + " to " + collection + ": it is not a readable file");
+    }
+    FileDigest digest = store.put(file);
+    return put(ManifestEntry.file(path, digest.base64(), digest.size()));
+  }
+
+  /**
+   * Adds every regular file under {@code dir} (symlinks followed) with paths relative to it, under
+   * {@code prefix} (may be null or empty). Files are hashed and stored in parallel.
+   */
+  public List<ManifestEntry> addDir(Path dir, String prefix) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot add " + dir + " to " + collection + ": it is not a directory");
+    }
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    String pre = prefix == null || prefix.isEmpty() ? "" : prefix + "/";
+    List<String> names = new ArrayList<>(files.size());
+    for (Path f : files) {
+      names.add(EntryPaths.normalize(pre + relativePosix(dir, f), collection));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, hashThreads), daemonThreads());
+    try {
+      List<Future<ManifestEntry>> futures = new ArrayList<>(files.size());
+      for (int i = 0; i < files.size(); i++) {
+        Path f = files.get(i);
+        String name = names.get(i);
+        futures.add(
+            pool.submit(
+                () -> {
+                  FileDigest d = store.put(f);
+                  return put(ManifestEntry.file(name, d.base64(), d.size()));
+                }));
+      }
+      List<ManifestEntry> added = new ArrayList<>(futures.size());
+      for (Future<ManifestEntry> f : futures) {
+        added.add(f.get());
+      }
+      return added;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("Interrupted while adding " + dir + " to " + collection, e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Adds a reference, W&amp;B {@code add_reference}: the bytes stay at {@code uri}.
+   *
+   * @param name entry path or prefix, or {@code null} for the last URI segment
+   */
+  public List<ManifestEntry> addReference(
+      String uri, String name, boolean checksum, long maxObjects) throws IOException {
+    List<ManifestEntry> resolved = references.resolve(uri, name, checksum, maxObjects);
+    List<ManifestEntry> added = new ArrayList<>(resolved.size());
+    for (ManifestEntry e : resolved) {
+      added.add(put(e.withPath(EntryPaths.normalize(e.path(), collection))));
+    }
+    return added;
+  }
+
+  public List<ManifestEntry> addReference(String uri, String name) throws IOException {
+    return addReference(uri, name, true, ReferenceResolver.DEFAULT_MAX_OBJECTS);
+  }
+
+  /**
+   * Opens a stream whose bytes become the entry {@code name} when it is closed (W&amp;B {@code
+   * new_file}). The bytes are hashed while written. If writing fails, nothing is added.
+   */
+  public OutputStream newFile(String name) throws IOException {
+    String path = EntryPaths.normalize(name, collection);
+    ContentStore.BodyWriter body = store.newBody();
+    return new FilterOutputStream(body.stream()) {
+      private boolean closed;
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        try {
+          FileDigest d = body.commit();
+          put(ManifestEntry.file(path, d.base64(), d.size()));
+        } catch (IOException | RuntimeException e) {
+          body.abort();
+          throw e;
+        }
+      }
+    };
+  }
+
+  /**
+   * Adds an entry whose body is already stored (or which is a reference), e.g. one an engine task
+   * wrote. Replaces an entry with the same path.
+   */
+  public ManifestEntry addEntry(ManifestEntry entry) {
+    return put(entry.withPath(EntryPaths.normalize(entry.path(), collection)));
+  }
+
+  /** Removes an entry, or every entry under a directory path. Returns how many were removed. */
+  public int remove(String path) {
+    String p = EntryPaths.normalize(path, collection);
+    if (entries.remove(p) != null) {
+      return 1;
+    }
+    String dir = p + "/";
+    int removed = 0;
+    for (String key : new ArrayList<>(entries.keySet())) {
+      if (key.startsWith(dir)) {
+        entries.remove(key);
+        removed++;
+      }
+    }
+    if (removed == 0) {
+      throw new ArtifactException.NotFound(
+          "Cannot remove '" + path + "' from " + collection + ": no such entry");
+    }
+    return removed;
+  }
+
+  public Optional<ManifestEntry> entry(String path) {
+    return Optional.ofNullable(entries.get(EntryPaths.normalize(path, collection)));
+  }
+
+  /** The manifest the draft would commit now. */
+  public Manifest manifest() {
+    return Manifest.of(Manifest.STORAGE_LAYOUT_V2, storageRegion, entries.values());
+  }
+
+  public int fileCount() {
+    return entries.size();
+  }
+
+  private ManifestEntry put(ManifestEntry e) {
+    entries.put(e.path(), e);
+    return e;
+  }
+
+  // ---- labels --------------------------------------------------------------------------------
+
+  public ArtifactDraft description(String text) {
+    this.description = text;
+    return this;
+  }
+
+  public ArtifactDraft metadata(Map<String, ?> values) {
+    this.metadata = Names.normalizeMetadata(values, collection);
+    return this;
+  }
+
+  public ArtifactDraft tags(List<String> values) {
+    this.tags = Names.normalizeTags(values, collection);
+    return this;
+  }
+
+  /** Aliases to apply on commit, in addition to {@code latest}. */
+  public ArtifactDraft aliases(List<String> values) {
+    this.aliases = Names.normalizeAliases(values, collection);
+    return this;
+  }
+
+  /** Time to live; must be positive. {@code null} for none. */
+  public ArtifactDraft ttl(Duration value) {
+    if (value != null && (value.isNegative() || value.isZero())) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid TTL " + value + " for " + collection + ": it must be positive");
+    }
+    this.ttl = value;
+    return this;
+  }
+
+  /** The run logging this version (lineage {@code logged_by}). */
+  public ArtifactDraft run(RunInfo value) {
+    this.run = value;
+    return this;
+  }
+
+  /** Engine facts stored with the commit (e.g. Flink checkpoint IDs). */
+  public ArtifactDraft commitProperties(Map<String, String> values) {
+    this.commitProperties = Map.copyOf(values);
+    return this;
+  }
+
+  public ArtifactDraft storageRegion(String region) {
+    this.storageRegion = region;
+    return this;
+  }
+
+  /** Threads used to hash files in {@link #addDir}; defaults to the number of cores. */
+  public ArtifactDraft hashThreads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("Invalid hash thread count " + threads);
+    }
+    this.hashThreads = threads;
+    return this;
+  }
+
+  public ArtifactPath collection() {
+    return collection;
+  }
+
+  public String type() {
+    return type;
+  }
+
+  public Optional<ArtifactVersion> base() {
+    return Optional.ofNullable(base);
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public Map<String, Object> metadata() {
+    return metadata;
+  }
+
+  public List<String> tags() {
+    return tags;
+  }
+
+  public List<String> aliases() {
+    return aliases;
+  }
+
+  public Duration ttl() {
+    return ttl;
+  }
+
+  public Optional<RunInfo> run() {
+    return Optional.ofNullable(run);
+  }
+
+  public Map<String, String> commitProperties() {
+    return commitProperties;
+  }
+
+  public ContentStore store() {
+    return store;
+  }
+
+  private static String relativePosix(Path root, Path file) {
+    Path rel = root.relativize(file);
+    StringBuilder sb = new StringBuilder();
+    for (Path part : rel) {
+      if (sb.length() > 0) {
+        sb.append('/');
+      }
+      sb.append(part.toString());
+    }
+    return sb.toString();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads() {
+    return r -> {
+      Thread t = new Thread(r, "artifact-hash");
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  @Override
+  public String toString() {
+    return "ArtifactDraft[" + collection + ", " + entries.size() + " entries]";
+  }
+
+  static UncheckedIOException unchecked(IOException e) {
+    return new UncheckedIOException(e);
+  }
+}
