@@ -102,6 +102,25 @@ class FileDigestVectorsTest {
     assertThat(out.digest().base64()).isEqualTo(b64);
   }
 
+  @org.junit.jupiter.api.Test
+  void zeroLengthReadDoesNotEndTheStream() throws IOException {
+    byte[] hello = "hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    InputStream flaky =
+        new FilterInputStream(new java.io.ByteArrayInputStream(hello)) {
+          private boolean first = true;
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            if (first) {
+              first = false;
+              return 0; // Some wrappers do this despite the contract.
+            }
+            return super.read(b, off, len);
+          }
+        };
+    assertThat(Digests.digest(flaky).base64()).isEqualTo("sZRqySSS0jR8YjW00mERhA==");
+  }
+
   private static Iterable<Map.Entry<String, JsonNode>> iterable(JsonNode node) {
     return node::fields;
   }

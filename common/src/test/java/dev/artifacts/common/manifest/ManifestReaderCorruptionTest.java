@@ -143,6 +143,19 @@ class ManifestReaderCorruptionTest {
         .hasMessageContaining("'a'");
   }
 
+  @Test
+  void invalidUtf8InAPathIsRejectedNotReplaced() {
+    byte[] valid = manifest("\"aXb\":" + HELLO).getBytes(UTF_8);
+    byte[] bytes = valid.clone();
+    int x = new String(valid, UTF_8).indexOf("aXb") + 1;
+    bytes[x] = (byte) 0xC3; // a lead byte followed by 'b', not a continuation byte
+
+    assertThatThrownBy(() -> ManifestReader.read(bytes, "bad-utf8.json"))
+        .isExactlyInstanceOf(ArtifactException.Corrupted.class)
+        .hasMessageStartingWith("Corrupted manifest bad-utf8.json: ")
+        .hasMessageContaining("UTF-8");
+  }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(
       strings = {
