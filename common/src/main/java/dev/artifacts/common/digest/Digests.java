@@ -88,7 +88,7 @@ public final class Digests {
     MessageDigest md5 = newMd5();
     byte[] buffer = new byte[BUFFER_SIZE];
     long size = 0;
-    for (int n; (n = in.read(buffer)) > 0; ) {
+    for (int n; (n = in.read(buffer)) != -1; ) {
       md5.update(buffer, 0, n);
       size += n;
     }

@@ -45,6 +45,7 @@ public final class Manifest {
 
   public static Manifest of(
       String storageLayout, String storageRegion, Collection<ManifestEntry> entries) {
+    Objects.requireNonNull(storageLayout, "storageLayout is null");
     ManifestEntry[] sorted = entries.toArray(new ManifestEntry[0]);
     Arrays.sort(sorted, (a, b) -> Digests.CODE_POINT_ORDER.compare(a.path(), b.path()));
     for (int i = 1; i < sorted.length; i++) {

@@ -1,7 +1,9 @@
 package dev.artifacts.common.manifest;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -32,10 +34,23 @@ public record ManifestEntry(
     if (size != null && size < 0) {
       throw new IllegalArgumentException("Invalid size " + size + " for entry '" + path + "'");
     }
-    extra =
-        extra == null || extra.isEmpty()
-            ? Map.of()
-            : Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+    extra = extra == null || extra.isEmpty() ? Map.of() : deepCopy(extra);
+  }
+
+  /** Nested maps and lists (as Jackson produces them) are copied too, so entries stay immutable. */
+  @SuppressWarnings("unchecked")
+  private static <T> T deepCopy(T value) {
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      map.forEach((k, v) -> copy.put(String.valueOf(k), deepCopy(v)));
+      return (T) Collections.unmodifiableMap(copy);
+    }
+    if (value instanceof List<?> list) {
+      List<Object> copy = new ArrayList<>(list.size());
+      list.forEach(v -> copy.add(deepCopy(v)));
+      return (T) Collections.unmodifiableList(copy);
+    }
+    return value;
   }
 
   /** An entry whose bytes are stored with the artifact. */

@@ -11,8 +11,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -25,7 +27,16 @@ public final class ManifestReader {
   /** Top-level members other than {@code contents}. */
   public record Header(String storageLayout, String storageRegion) {}
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * No {@code String.intern()} of field names: every path is a field name, and interning a million
+   * unique paths more than doubled read time. Canonicalisation stays on although it costs too:
+   * without it Jackson 2.15 silently decodes invalid UTF-8 in field names to U+FFFD instead of
+   * failing, and a path must never change on the way in.
+   */
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper(
+          JsonFactory.builder().disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build());
+
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   private ManifestReader() {}
@@ -45,7 +56,13 @@ public final class ManifestReader {
     return read(new ByteArrayInputStream(json), source);
   }
 
-  /** Streams the entries of a manifest, in file order, to {@code sink}. */
+  /**
+   * Streams the entries of a manifest, in file order, to {@code sink}. Entries already handed to
+   * the sink stay delivered when a later part of the file turns out to be corrupted, so a sink that
+   * must not see a partial manifest buffers until this method returns. Duplicate paths are detected
+   * only when they are adjacent (always the case for files written in code point order, as this
+   * project and wandb-core write them); {@link #read} detects all of them.
+   */
   public static Header stream(InputStream in, String source, Consumer<ManifestEntry> sink) {
     JsonFactory factory = MAPPER.getFactory();
     try (JsonParser p = factory.createParser(in)) {
@@ -53,6 +70,7 @@ public final class ManifestReader {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw corrupted(source, "it is not a JSON object");
       }
+      Set<String> seen = new HashSet<>();
       Integer version = null;
       String policy = null;
       boolean sawConfig = false;
@@ -62,14 +80,24 @@ public final class ManifestReader {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken value = p.nextToken();
+        if (!seen.add(field)) {
+          throw corrupted(source, "member '" + field + "' appears twice");
+        }
         switch (field) {
           case "version" -> {
-            if (value != JsonToken.VALUE_NUMBER_INT) {
-              throw corrupted(source, "'version' must be the integer 1");
+            if (value != JsonToken.VALUE_NUMBER_INT
+                || p.getNumberType() != JsonParser.NumberType.INT) {
+              throw corrupted(
+                  source, "unsupported manifest version " + p.getText() + " (expected 1)");
             }
             version = p.getIntValue();
           }
-          case "storagePolicy" -> policy = p.getValueAsString();
+          case "storagePolicy" -> {
+            if (value != JsonToken.VALUE_STRING) {
+              throw corrupted(source, "'storagePolicy' must be a string");
+            }
+            policy = p.getText();
+          }
           case "storagePolicyConfig" -> {
             if (value != JsonToken.START_OBJECT) {
               throw corrupted(source, "'storagePolicyConfig' must be an object");
@@ -84,8 +112,13 @@ public final class ManifestReader {
               throw corrupted(source, "'contents' must be an object");
             }
             sawContents = true;
+            String previous = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
               String path = p.currentName();
+              if (path.equals(previous)) {
+                throw corrupted(source, "duplicate manifest entry '" + path + "'");
+              }
+              previous = path;
               p.nextToken();
               sink.accept(readEntry(p, path, source));
             }
@@ -95,6 +128,9 @@ public final class ManifestReader {
       }
       if (p.currentToken() != JsonToken.END_OBJECT) {
         throw corrupted(source, "the JSON document is truncated");
+      }
+      if (p.nextToken() != null) {
+        throw corrupted(source, "unexpected content after the manifest object");
       }
       if (version == null || version != Manifest.VERSION) {
         throw corrupted(source, "unsupported manifest version " + version + " (expected 1)");
@@ -115,12 +151,15 @@ public final class ManifestReader {
         throw corrupted(source, "the JSON document is truncated");
       }
       throw new ArtifactException.Corrupted(
-          "Cannot read manifest " + source + ": " + e.getMessage(), e);
+          "Corrupted manifest " + source + ": cannot read it (" + e.getMessage() + ")", e);
     }
   }
 
   private static ManifestEntry readEntry(JsonParser p, String path, String source)
       throws IOException {
+    if (path.isEmpty()) {
+      throw corrupted(source, "an entry has an empty path");
+    }
     if (p.currentToken() != JsonToken.START_OBJECT) {
       throw corrupted(source, "entry '" + path + "' is not an object");
     }
@@ -139,24 +178,33 @@ public final class ManifestReader {
           }
           digest = p.getText();
         }
-        case "ref" -> ref = value == JsonToken.VALUE_NULL ? null : p.getValueAsString();
+        case "ref" -> ref = optionalString(p, value, path, field, source);
         case "size" -> {
           if (value == JsonToken.VALUE_NULL) {
             size = null;
-          } else if (value != JsonToken.VALUE_NUMBER_INT || p.getLongValue() < 0) {
+          } else if (value != JsonToken.VALUE_NUMBER_INT
+              || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+              || p.getLongValue() < 0) {
+            String text = value.isScalarValue() ? p.getText() : value.asString();
+            p.skipChildren();
             throw corrupted(
-                source, "entry '" + path + "' has an invalid size '" + p.getText() + "'");
+                source,
+                "entry '"
+                    + path
+                    + "' has an invalid size '"
+                    + text
+                    + "' (expected an integer >= 0)");
           } else {
             size = p.getLongValue();
           }
         }
         case "birthArtifactID", "birth_artifact_id" ->
-            birth = value == JsonToken.VALUE_NULL ? null : p.getValueAsString();
+            birth = optionalString(p, value, path, field, source);
         case "extra" -> {
           if (value == JsonToken.START_OBJECT) {
             extra = p.readValueAs(MAP);
-          } else {
-            p.skipChildren();
+          } else if (value != JsonToken.VALUE_NULL) {
+            throw corrupted(source, "entry '" + path + "' has an 'extra' that is not an object");
           }
         }
         default -> p.skipChildren();
@@ -165,10 +213,18 @@ public final class ManifestReader {
     if (digest == null) {
       throw corrupted(source, "entry '" + path + "' has no digest");
     }
-    if (path.isEmpty()) {
-      throw corrupted(source, "an entry has an empty path");
-    }
     return new ManifestEntry(path, digest, ref, size, birth, extra);
+  }
+
+  private static String optionalString(
+      JsonParser p, JsonToken value, String path, String field, String source) throws IOException {
+    if (value == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (value != JsonToken.VALUE_STRING) {
+      throw corrupted(source, "entry '" + path + "' has a non-string '" + field + "'");
+    }
+    return p.getText();
   }
 
   private static ArtifactException.Corrupted corrupted(String source, String why) {

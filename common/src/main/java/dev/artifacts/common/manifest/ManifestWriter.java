@@ -1,18 +1,12 @@
 package dev.artifacts.common.manifest;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.io.SerializedString;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.artifacts.common.digest.ArtifactDigester;
 import dev.artifacts.common.digest.DigestingOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Objects;
 
 /**
  * Streams a manifest v1 as compact JSON while computing both digests W&amp;B needs: the artifact
@@ -21,9 +15,10 @@ import java.io.UncheckedIOException;
  * once. Not thread-safe.
  *
  * <p>{@link Style#CANONICAL} is the shape this project writes (accepted by both W&amp;B readers):
- * entry members {@code digest, ref, size, birthArtifactID, extra}. {@link Style#GO_CORE} reproduces
- * wandb-core's bytes exactly ({@code skip_cache} always present, HTML characters escaped) and
- * exists to prove byte compatibility.
+ * entry members {@code digest, ref, size, birthArtifactID, extra}; raw UTF-8. {@link Style#GO_CORE}
+ * reproduces wandb-core's bytes ({@code size} and {@code skip_cache} always present, HTML
+ * characters escaped, {@code extra} keys sorted and its numbers formatted as Go float64; never
+ * {@code local_path}) and exists to prove byte compatibility.
  */
 public final class ManifestWriter {
   /** Output shapes. */
@@ -36,79 +31,103 @@ public final class ManifestWriter {
   public record Result(
       String artifactDigest, String fileMd5Base64, long bytes, long entryCount, long totalSize) {}
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-
   private final DigestingOutputStream out;
-  private final JsonGenerator json;
+  private final CompactJson.Sink json;
+  private final boolean go;
   private final ArtifactDigester digester = new ArtifactDigester();
-  private final Style style;
   private long entryCount;
   private long totalSize;
+  private boolean finished;
 
   public ManifestWriter(
       OutputStream target, String storageLayout, String storageRegion, Style style)
       throws IOException {
+    Objects.requireNonNull(target, "target is null");
+    Objects.requireNonNull(storageLayout, "storageLayout is null");
+    Objects.requireNonNull(style, "style is null");
     this.out = new DigestingOutputStream(target);
-    this.style = style;
-    JsonFactory factory = MAPPER.getFactory();
-    this.json = factory.createGenerator(out, JsonEncoding.UTF8);
-    json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-    json.setCodec(MAPPER);
-    if (style == Style.GO_CORE) {
-      json.setCharacterEscapes(GoEscapes.INSTANCE);
-    }
-    json.writeStartObject();
-    json.writeNumberField("version", Manifest.VERSION);
-    json.writeStringField("storagePolicy", Manifest.STORAGE_POLICY);
-    json.writeObjectFieldStart("storagePolicyConfig");
-    json.writeStringField("storageLayout", storageLayout);
+    this.go = style == Style.GO_CORE;
+    this.json = new CompactJson.Sink(out, go ? CompactJson.Rules.GO : CompactJson.Rules.STANDARD);
+    json.ascii("{\"version\":1,\"storagePolicy\":")
+        .string(Manifest.STORAGE_POLICY)
+        .ascii(",\"storagePolicyConfig\":{\"storageLayout\":")
+        .string(storageLayout);
     if (storageRegion != null && !storageRegion.isEmpty()) {
-      json.writeStringField("storageRegion", storageRegion);
+      json.ascii(",\"storageRegion\":").string(storageRegion);
     }
-    json.writeEndObject();
-    json.writeObjectFieldStart("contents");
+    json.ascii("},\"contents\":{");
   }
 
   public ManifestWriter(OutputStream target) throws IOException {
     this(target, Manifest.STORAGE_LAYOUT_V2, null, Style.CANONICAL);
   }
 
-  /** Writes the next entry; its path must sort after the previous entry's. */
+  /**
+   * Writes the next entry; its path must sort after the previous entry's.
+   *
+   * @throws IllegalArgumentException if the entry is out of order or duplicates the previous path
+   *     (nothing of it has been written then)
+   */
   public void add(ManifestEntry e) throws IOException {
+    if (finished) {
+      throw new IllegalStateException("The manifest was already finished");
+    }
     digester.add(e.path(), e.digest());
-    json.writeObjectFieldStart(e.path());
-    json.writeStringField("digest", e.digest());
-    if (e.ref() != null) {
-      json.writeStringField("ref", e.ref());
+    if (entryCount > 0) {
+      json.b(',');
     }
-    if (style == Style.GO_CORE) {
-      json.writeNumberField("size", e.size() == null ? 0 : e.size());
-      if (e.birthArtifactId() != null) {
-        json.writeStringField("birthArtifactID", e.birthArtifactId());
-      }
-      json.writeBooleanField("skip_cache", false);
+    if (go) {
+      addGo(e);
     } else {
-      if (e.size() != null) {
-        json.writeNumberField("size", e.size());
-      }
-      if (e.birthArtifactId() != null) {
-        json.writeStringField("birthArtifactID", e.birthArtifactId());
-      }
+      addCanonical(e);
     }
-    if (!e.extra().isEmpty()) {
-      json.writeObjectField("extra", e.extra());
-    }
-    json.writeEndObject();
     entryCount++;
     if (e.size() != null) {
       totalSize += e.size();
     }
   }
 
+  private void addCanonical(ManifestEntry e) throws IOException {
+    json.string(e.path()).ascii(":{\"digest\":").string(e.digest());
+    if (e.ref() != null) {
+      json.ascii(",\"ref\":").string(e.ref());
+    }
+    if (e.size() != null) {
+      json.ascii(",\"size\":").ascii(Long.toString(e.size()));
+    }
+    if (e.birthArtifactId() != null) {
+      json.ascii(",\"birthArtifactID\":").string(e.birthArtifactId());
+    }
+    if (!e.extra().isEmpty()) {
+      json.ascii(",\"extra\":").value(e.extra());
+    }
+    json.b('}');
+  }
+
+  /** Field order and omitempty rules of {@code core/pkg/artifacts/manifest.go}. */
+  private void addGo(ManifestEntry e) throws IOException {
+    json.string(e.path()).ascii(":{\"digest\":").string(e.digest());
+    if (e.ref() != null && !e.ref().isEmpty()) {
+      json.ascii(",\"ref\":").string(e.ref());
+    }
+    json.ascii(",\"size\":").ascii(Long.toString(e.size() == null ? 0 : e.size()));
+    if (e.birthArtifactId() != null && !e.birthArtifactId().isEmpty()) {
+      json.ascii(",\"birthArtifactID\":").string(e.birthArtifactId());
+    }
+    json.ascii(",\"skip_cache\":false");
+    if (!e.extra().isEmpty()) {
+      json.ascii(",\"extra\":").value(e.extra());
+    }
+    json.b('}');
+  }
+
   /** Closes the JSON document and flushes; the target stream stays open. */
   public Result finish() throws IOException {
-    json.writeEndObject();
-    json.writeEndObject();
+    if (finished) {
+      throw new IllegalStateException("The manifest was already finished");
+    }
+    finished = true;
+    json.ascii("}}");
     json.flush();
     out.flush();
     return new Result(digester.finish(), out.digest().base64(), out.size(), entryCount, totalSize);
@@ -132,34 +151,5 @@ public final class ManifestWriter {
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
-  }
-
-  /** Go's {@code encoding/json} escapes {@code < > &} and U+2028/U+2029; Jackson does not. */
-  private static final class GoEscapes extends CharacterEscapes {
-    static final GoEscapes INSTANCE = new GoEscapes();
-    private final int[] asciiEscapes;
-
-    private GoEscapes() {
-      asciiEscapes = standardAsciiEscapesForJSON();
-      asciiEscapes['<'] = ESCAPE_STANDARD;
-      asciiEscapes['>'] = ESCAPE_STANDARD;
-      asciiEscapes['&'] = ESCAPE_STANDARD;
-    }
-
-    @Override
-    public int[] getEscapeCodesForAscii() {
-      return asciiEscapes;
-    }
-
-    @Override
-    public SerializableString getEscapeSequence(int ch) {
-      if (ch == 0x2028) {
-        return new SerializedString("\\u2028");
-      }
-      if (ch == 0x2029) {
-        return new SerializedString("\\u2029");
-      }
-      return null;
-    }
   }
 }

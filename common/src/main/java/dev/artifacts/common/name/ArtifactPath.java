@@ -33,7 +33,10 @@ public record ArtifactPath(String entity, String project, String name, String al
   /** Parses with defaults from {@code env} ({@code WANDB_ENTITY}, {@code WANDB_PROJECT}). */
   public static ArtifactPath parse(String path, Map<String, String> env) {
     if (path == null || path.isBlank()) {
-      throw new ArtifactException.InvalidInput("Invalid artifact path '': it must not be empty");
+      throw new ArtifactException.InvalidInput(
+          "Invalid artifact path '"
+              + (path == null ? "" : path)
+              + "': it must not be empty; expected [entity/][project/]name[:alias]");
     }
     int colon = path.indexOf(':');
     String left = colon < 0 ? path : path.substring(0, colon);

@@ -21,7 +21,13 @@ public final class Names {
   public static final int MAX_METADATA_KEYS = 100;
 
   private static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9_\\-.]+$");
-  private static final Pattern TYPE = Pattern.compile("^[-\\w]+([ ]*[-.\\w]+)*$");
+
+  /**
+   * The server's type pattern; {@code \w} is Unicode-aware there (Python/pydantic), so here too.
+   */
+  private static final Pattern TYPE =
+      Pattern.compile("^[-\\w]+([ ]*[-.\\w]+)*$", Pattern.UNICODE_CHARACTER_CLASS);
+
   private static final Pattern TAG =
       Pattern.compile("^[-\\w]+( +[-\\w]+)*$", Pattern.UNICODE_CHARACTER_CLASS);
   private static final String PROJECT_FORBIDDEN = "/\\#?%:\r\n";
