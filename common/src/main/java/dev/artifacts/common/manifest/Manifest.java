@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,7 @@ public final class Manifest {
       String storageLayout, String storageRegion, Collection<ManifestEntry> entries) {
     Objects.requireNonNull(storageLayout, "storageLayout is null");
     ManifestEntry[] sorted = entries.toArray(new ManifestEntry[0]);
-    Arrays.sort(sorted, (a, b) -> Digests.CODE_POINT_ORDER.compare(a.path(), b.path()));
+    Arrays.parallelSort(sorted, pathOrder(sorted));
     for (int i = 1; i < sorted.length; i++) {
       if (sorted[i].path().equals(sorted[i - 1].path())) {
         throw new IllegalArgumentException("Duplicate manifest entry '" + sorted[i].path() + "'");
@@ -55,6 +56,23 @@ public final class Manifest {
     }
     return new Manifest(
         storageLayout, storageRegion, Collections.unmodifiableList(Arrays.asList(sorted)));
+  }
+
+  /**
+   * Code point order of the paths. UTF-16 order ({@link String#compareTo}) differs from it only
+   * when a surrogate meets a character in U+E000..U+FFFF, so without surrogates the faster,
+   * intrinsified {@code compareTo} gives exactly the same order.
+   */
+  private static Comparator<ManifestEntry> pathOrder(ManifestEntry[] entries) {
+    for (ManifestEntry e : entries) {
+      String p = e.path();
+      for (int i = 0; i < p.length(); i++) {
+        if (Character.isSurrogate(p.charAt(i))) {
+          return (a, b) -> Digests.CODE_POINT_ORDER.compare(a.path(), b.path());
+        }
+      }
+    }
+    return (a, b) -> a.path().compareTo(b.path());
   }
 
   public static Manifest empty() {

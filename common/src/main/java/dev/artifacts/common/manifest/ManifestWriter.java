@@ -133,12 +133,23 @@ public final class ManifestWriter {
     return new Result(digester.finish(), out.digest().base64(), out.size(), entryCount, totalSize);
   }
 
+  /** A manifest serialised in memory, with the digests computed while writing it. */
+  public record Serialized(byte[] bytes, Result result) {}
+
   /** Serialises a whole manifest in the canonical style. */
   public static byte[] toBytes(Manifest manifest) {
     return toBytes(manifest, Style.CANONICAL);
   }
 
   public static byte[] toBytes(Manifest manifest, Style style) {
+    return serialize(manifest, style).bytes();
+  }
+
+  /**
+   * Serialises in one pass that also yields the artifact digest and the file MD5, so a commit does
+   * not walk a large manifest three times.
+   */
+  public static Serialized serialize(Manifest manifest, Style style) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {
       ManifestWriter writer =
@@ -146,10 +157,10 @@ public final class ManifestWriter {
       for (ManifestEntry e : manifest.entries()) {
         writer.add(e);
       }
-      writer.finish();
+      Result result = writer.finish();
+      return new Serialized(bytes.toByteArray(), result);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return bytes.toByteArray();
   }
 }

@@ -15,6 +15,9 @@ public final class EntryPaths {
 
   /** Returns the normalised path or throws naming the artifact and the path. */
   public static String normalize(String path, Object artifact) {
+    if (path != null && isPlainNormal(path)) {
+      return path; // the common case, checked without allocating
+    }
     if (path == null || path.isEmpty()) {
       throw invalid(path, artifact, "it is empty");
     }
@@ -45,6 +48,36 @@ public final class EntryPaths {
       throw invalid(path, artifact, "it names no file");
     }
     return String.join("/", kept);
+  }
+
+  /**
+   * True for a path that needs no change and breaks no rule: non-empty, no backslash, NUL or
+   * surrogate, no leading drive, no empty, {@code .} or {@code ..} segment, not absolute, no
+   * trailing slash. Anything else takes the full path through {@link #normalize}.
+   */
+  private static boolean isPlainNormal(String path) {
+    int n = path.length();
+    if (n == 0 || (n >= 2 && path.charAt(1) == ':')) {
+      return false;
+    }
+    int segmentStart = 0;
+    for (int i = 0; i <= n; i++) {
+      char c = i < n ? path.charAt(i) : '/';
+      if (c == '/') {
+        int len = i - segmentStart;
+        if (len == 0
+            || (len == 1 && path.charAt(segmentStart) == '.')
+            || (len == 2
+                && path.charAt(segmentStart) == '.'
+                && path.charAt(segmentStart + 1) == '.')) {
+          return false;
+        }
+        segmentStart = i + 1;
+      } else if (c == '\\' || c == '\0' || Character.isSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isAsciiLetter(char c) {

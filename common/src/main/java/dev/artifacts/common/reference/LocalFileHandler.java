@@ -1,6 +1,7 @@
 package dev.artifacts.common.reference;
 
 import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.manifest.ManifestEntry;
@@ -47,14 +48,17 @@ final class LocalFileHandler implements SchemeHandler {
       }
     }
     files.sort(null);
-    List<ManifestEntry> entries = new ArrayList<>(files.size());
     String base = SchemeHandler.withoutQueryAndFragment(uri);
-    for (Path file : files) {
-      String rel = relativePosix(local, file);
-      entries.add(
-          entry(file, SchemeHandler.join(name, rel), SchemeHandler.join(base, rel), checksum));
-    }
-    return entries;
+    // Hashing is CPU-bound: one thread per core, results in the sorted order.
+    return Parallel.map(
+        files,
+        Parallel.defaultThreads(),
+        "artifact-reference-hash",
+        file -> {
+          String rel = relativePosix(local, file);
+          return entry(
+              file, SchemeHandler.join(name, rel), SchemeHandler.join(base, rel), checksum);
+        });
   }
 
   private static ManifestEntry entry(Path file, String path, String ref, boolean checksum)

@@ -1,6 +1,7 @@
 package dev.artifacts.common.registry;
 
 import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.manifest.Manifest;
 import dev.artifacts.common.manifest.ManifestEntry;
@@ -21,10 +22,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -129,39 +126,16 @@ public final class ArtifactDraft {
     for (Path f : files) {
       names.add(EntryPaths.normalize(pre + relativePosix(dir, f), collection));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, hashThreads), daemonThreads());
-    try {
-      List<Future<ManifestEntry>> futures = new ArrayList<>(files.size());
-      for (int i = 0; i < files.size(); i++) {
-        Path f = files.get(i);
-        String name = names.get(i);
-        futures.add(
-            pool.submit(
-                () -> {
-                  FileDigest d = store.put(f);
-                  knownBodies.add(d.base64());
-                  return put(ManifestEntry.file(name, d.base64(), d.size()));
-                }));
-      }
-      List<ManifestEntry> added = new ArrayList<>(futures.size());
-      for (Future<ManifestEntry> f : futures) {
-        added.add(f.get());
-      }
-      return added;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("Interrupted while adding " + dir + " to " + collection, e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException(e.getCause());
-    } finally {
-      pool.shutdownNow();
-    }
+    List<Integer> indices = java.util.stream.IntStream.range(0, files.size()).boxed().toList();
+    return Parallel.map(
+        indices,
+        hashThreads,
+        "artifact-hash",
+        i -> {
+          FileDigest d = store.put(files.get(i));
+          knownBodies.add(d.base64());
+          return put(ManifestEntry.file(names.get(i), d.base64(), d.size()));
+        });
   }
 
   /**
@@ -222,6 +196,22 @@ public final class ArtifactDraft {
    */
   public ManifestEntry addEntry(ManifestEntry entry) {
     return put(entry.withPath(EntryPaths.normalize(entry.path(), collection)));
+  }
+
+  /**
+   * Adds an entry whose body another process already stored in this registry's content store, as
+   * engine tasks do (their commit messages carry the entries of the bodies they wrote). The commit
+   * does not check such bodies again, because millions of existence checks would dominate it; use
+   * {@link #addEntry} when that guarantee does not hold.
+   */
+  public ManifestEntry addStoredEntry(ManifestEntry entry) {
+    if (entry.isReference()) {
+      throw new IllegalArgumentException(
+          "Entry '" + entry.path() + "' is a reference; add it with addEntry");
+    }
+    ManifestEntry added = addEntry(entry);
+    knownBodies.add(added.digest());
+    return added;
   }
 
   /** Removes an entry, or every entry under a directory path. Returns how many were removed. */
@@ -395,14 +385,6 @@ public final class ArtifactDraft {
       sb.append(part.toString());
     }
     return sb.toString();
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads() {
-    return r -> {
-      Thread t = new Thread(r, "artifact-hash");
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   @Override

@@ -439,12 +439,14 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     Coll c = coll(draft.collection());
     List<String> aliases = requestedAliases(draft.aliases(), c.path());
     Manifest manifest = draft.manifest();
-    String digest = manifest.digest();
     checkBodies(c, manifest, draft);
     ensureCollection(c, draft.type(), CollectionInfo.Kind.SEQUENCE);
 
-    byte[] manifestBytes = ManifestWriter.toBytes(manifest);
-    String manifestMd5 = Digests.md5Base64(manifestBytes);
+    ManifestWriter.Serialized serialized =
+        ManifestWriter.serialize(manifest, ManifestWriter.Style.CANONICAL);
+    byte[] manifestBytes = serialized.bytes();
+    String digest = serialized.result().artifactDigest();
+    String manifestMd5 = serialized.result().fileMd5Base64();
     String manifestRel = c.rel() + "/manifests/" + Digests.base64ToHex(manifestMd5) + ".json";
     boolean manifestWritten = false;
 
