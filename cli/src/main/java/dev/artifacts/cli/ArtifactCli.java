@@ -86,10 +86,17 @@ public final class ArtifactCli {
   }
 
   public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /**
+   * Runs one command with the process's streams and environment and returns its exit status,
+   * without exiting: for embedding the CLI (benchmarks, scripts on the JVM).
+   */
+  public static int execute(String... args) {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-    int code = new ArtifactCli(out, err, System.getenv(), System.console() != null).run(args);
-    System.exit(code);
+    return new ArtifactCli(out, err, System.getenv(), System.console() != null).run(args);
   }
 
   /** Runs one command and returns the exit status. Never throws. */
