@@ -98,31 +98,22 @@ public final class HashingBenchmark {
   private static long logOnce(Path work, Path data, boolean reference) throws IOException {
     Path registry = work.resolve("registry");
     ManifestBenchmark.deleteRecursively(registry);
-    String[] args =
-        reference
-            ? new String[] {
-              "--registry",
-              registry.toString(),
-              "log",
-              data.toString(),
-              "--name",
-              "b/b/data",
-              "--type",
-              "dataset",
-              "--reference"
-            }
-            : new String[] {
-              "--registry",
-              registry.toString(),
-              "log",
-              data.toString(),
-              "--name",
-              "b/b/data",
-              "--type",
-              "dataset"
-            };
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "--registry",
+                registry.toString(),
+                "log",
+                data.toString(),
+                "--name",
+                "b/b/data",
+                "--type",
+                "dataset"));
+    if (reference) {
+      args.add("--reference");
+    }
     long start = System.nanoTime();
-    int code = ArtifactCli.execute(args);
+    int code = ArtifactCli.execute(args.toArray(String[]::new));
     long nanos = System.nanoTime() - start;
     if (code != 0) {
       throw new IllegalStateException("artifact log failed with status " + code);

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,8 +33,9 @@ public final class Parallel {
 
   /**
    * Applies {@code fn} to every item with at most {@code threads} at once and returns the results
-   * in input order. The first failure cancels the remaining work and is rethrown as it was
-   * (unchecked exceptions unchanged, {@link IOException}s unchanged).
+   * in input order. The first failure cancels the remaining work, waits (briefly) for running tasks
+   * to stop so none is still writing when the caller sees the error, and is rethrown as it was
+   * (unchecked exceptions and {@link IOException}s unchanged).
    */
   public static <T, R> List<R> map(List<T> items, int threads, String name, IoFunction<T, R> fn)
       throws IOException {
@@ -63,6 +65,8 @@ public final class Parallel {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("Interrupted while running " + name);
     } catch (ExecutionException e) {
+      pool.shutdownNow();
+      awaitQuietly(pool);
       Throwable cause = e.getCause();
       if (cause instanceof IOException io) {
         throw io;
@@ -76,6 +80,14 @@ public final class Parallel {
       throw new IOException(cause);
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  private static void awaitQuietly(ExecutorService pool) {
+    try {
+      pool.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

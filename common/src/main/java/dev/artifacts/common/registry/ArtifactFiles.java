@@ -1,6 +1,7 @@
 package dev.artifacts.common.registry;
 
 import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.digest.DigestingOutputStream;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.digest.FileDigest;
@@ -28,11 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -519,59 +515,19 @@ public final class ArtifactFiles {
   /** Runs the tasks on a bounded pool; the first failure cancels the rest and is rethrown. */
   private static <T> List<T> runAll(List<Callable<T>> tasks, int parallelism, String what)
       throws IOException {
-    if (tasks.isEmpty()) {
-      return List.of();
-    }
-    int threads = Math.min(parallelism, tasks.size());
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            threads,
-            r -> {
-              Thread t = new Thread(r, "artifact-files");
-              t.setDaemon(true);
-              return t;
-            });
-    try {
-      List<Future<T>> futures = new ArrayList<>(tasks.size());
-      for (Callable<T> task : tasks) {
-        futures.add(pool.submit(task));
-      }
-      List<T> results = new ArrayList<>(futures.size());
-      for (Future<T> f : futures) {
-        try {
-          results.add(f.get());
-        } catch (ExecutionException e) {
-          pool.shutdownNow();
-          awaitQuietly(pool);
-          Throwable cause = e.getCause();
-          if (cause instanceof IOException io) {
-            throw io;
+    return Parallel.map(
+        tasks,
+        parallelism,
+        "artifact-files",
+        task -> {
+          try {
+            return task.call();
+          } catch (IOException | RuntimeException e) {
+            throw e;
+          } catch (Exception e) {
+            throw new IOException("Cannot " + what + ": " + e, e);
           }
-          if (cause instanceof RuntimeException re) {
-            throw re;
-          }
-          if (cause instanceof Error err) {
-            throw err;
-          }
-          throw new IOException("Cannot " + what + ": " + cause, cause);
-        }
-      }
-      return results;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("Interrupted during " + what);
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  /** Lets cancelled tasks delete their temporary files before the error reaches the caller. */
-  private static void awaitQuietly(ExecutorService pool) {
-    try {
-      pool.awaitTermination(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+        });
   }
 
   private static void checkParallelism(int parallelism) {
