@@ -274,6 +274,37 @@ class S3RegistryTest {
     }
   }
 
+  /**
+   * Entity, project and alias characters that the layout percent-encodes into key segments must
+   * survive s3a's own URI quoting: in lookups, in listings, and in gc's matching of listed objects
+   * to manifests (a mismatch there would delete referenced bodies).
+   */
+  @Test
+  void encodedNamesResolveListAndSurviveGc() throws IOException {
+    ArtifactPath odd = new ArtifactPath("acme corp", "sp\u00e4ce p", "events", null);
+    try (ArtifactRegistry registry = open("encoded")) {
+      ArtifactDraft draft = registry.newDraft(odd, "dataset");
+      try (OutputStream out = draft.newFile("a")) {
+        out.write("encoded".getBytes(UTF_8));
+      }
+      ArtifactVersion v0 =
+          registry.commit(draft.aliases(List.of("best run \u00fc", "50%"))).version();
+      assertThat(v0.aliases()).containsExactlyInAnyOrder("latest", "best run \u00fc", "50%");
+      for (String alias : List.of("best run \u00fc", "50%")) {
+        assertThat(registry.resolve(odd.withAlias(alias)).id()).as(alias).isEqualTo(v0.id());
+      }
+      assertThat(registry.collections("acme corp", "sp\u00e4ce p", null))
+          .extracting(c -> c.name())
+          .containsExactly("events");
+
+      GcReport gc = registry.gc(Duration.ZERO, false);
+      assertThat(gc.objectsRemoved()).isZero();
+      assertThat(gc.objectsKept()).isEqualTo(1);
+      assertThat(read(registry, v0, registry.manifest(v0).entry("a").orElseThrow()))
+          .isEqualTo("encoded");
+    }
+  }
+
   // ---- concurrency ---------------------------------------------------------------------------
 
   @Test
@@ -551,6 +582,18 @@ class S3RegistryTest {
           assertThat(e.size()).isEqualTo(text.getBytes(UTF_8).length);
         }
       }
+      // One object by its full key; an empty object alone adds nothing; a missing prefix fails.
+      List<ManifestEntry> single = draft.addReference("s3://" + bucket + "/data/b.csv", null);
+      assertThat(single).hasSize(1);
+      assertThat(single.get(0).path()).isEqualTo("b.csv");
+      assertThat(single.get(0).digest()).isEqualTo(md5Hex("bravo,charlie"));
+      assertThat(single.get(0).ref()).isEqualTo("s3://" + bucket + "/data/b.csv");
+      assertThat(draft.addReference("s3://" + bucket + "/data/empty.txt", "e")).isEmpty();
+      assertThatThrownBy(() -> draft.addReference("s3://" + bucket + "/no-such-prefix", "x"))
+          .isInstanceOf(ArtifactException.NotFound.class)
+          .hasMessageContaining("s3://" + bucket + "/no-such-prefix");
+      draft.remove("b.csv");
+
       String pointerRef = "s3://" + bucket + "/data/a.txt";
       assertThat(pointer).hasSize(1);
       assertThat(pointer.get(0).path()).isEqualTo("ptr");
