@@ -33,6 +33,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -412,27 +413,48 @@ class S3RegistryTest {
         pb.redirectError(logs.resolve("worker" + p + ".err").toFile());
         started.add(pb.start());
       }
-      List<BufferedReader> outputs = new ArrayList<>();
+      // Each worker's stdout is read on its own thread, so that a hung worker fails the test at
+      // a latch timeout instead of blocking a read forever.
+      CountDownLatch ready = new CountDownLatch(processes);
+      CountDownLatch finished = new CountDownLatch(processes);
+      List<String> printed = Collections.synchronizedList(new ArrayList<>());
+      List<String> notReady = Collections.synchronizedList(new ArrayList<>());
       for (int p = 0; p < processes; p++) {
-        BufferedReader out =
-            new BufferedReader(new InputStreamReader(started.get(p).getInputStream(), UTF_8));
-        outputs.add(out);
-        // Blocks until the worker has started and opened the registry (or died: null).
-        assertThat(out.readLine())
-            .as("worker %d ready; stderr:%n%s", p, stderr(logs, p))
-            .isEqualTo(CommitWorker.READY);
+        Process proc = started.get(p);
+        String worker = "w" + p;
+        Thread reader =
+            new Thread(
+                () -> {
+                  try (BufferedReader out =
+                      new BufferedReader(new InputStreamReader(proc.getInputStream(), UTF_8))) {
+                    String first = out.readLine();
+                    if (!CommitWorker.READY.equals(first)) {
+                      notReady.add(worker + " printed " + first);
+                    }
+                    ready.countDown();
+                    for (String line; (line = out.readLine()) != null; ) {
+                      printed.add(line);
+                    }
+                  } catch (IOException e) {
+                    notReady.add(worker + ": " + e);
+                  } finally {
+                    finished.countDown();
+                  }
+                },
+                "commit-worker-" + worker);
+        reader.setDaemon(true);
+        reader.start();
       }
+      assertThat(ready.await(90, TimeUnit.SECONDS)).as("all workers ready").isTrue();
+      assertThat(notReady).as("stderr of w0:%n%s", stderr(logs, 0)).isEmpty();
       for (Process proc : started) {
         proc.getOutputStream().write("go\n".getBytes(UTF_8));
         proc.getOutputStream().close();
       }
-      List<String> printed = new ArrayList<>();
+      assertThat(finished.await(120, TimeUnit.SECONDS)).as("all workers finished").isTrue();
       for (int p = 0; p < processes; p++) {
         Process proc = started.get(p);
-        for (String line; (line = outputs.get(p).readLine()) != null; ) {
-          printed.add(line);
-        }
-        assertThat(proc.waitFor(120, TimeUnit.SECONDS)).as("worker %d finished", p).isTrue();
+        assertThat(proc.waitFor(30, TimeUnit.SECONDS)).as("worker %d exited", p).isTrue();
         assertThat(proc.exitValue()).as("worker %d exit; stderr:%n%s", p, stderr(logs, p)).isZero();
       }
       int count = processes * each;
