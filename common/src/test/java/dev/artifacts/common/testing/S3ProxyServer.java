@@ -157,6 +157,14 @@ public final class S3ProxyServer implements AutoCloseable {
    * uploads are buffered in memory.
    */
   public Configuration hadoopConf() {
+    return hadoopConf(endpoint, ACCESS_KEY, SECRET_KEY);
+  }
+
+  /**
+   * {@link #hadoopConf()} for a server started elsewhere, e.g. in a child process that is handed
+   * the {@link #endpoint()}, {@link #accessKey()} and {@link #secretKey()} of the parent's server.
+   */
+  public static Configuration hadoopConf(URI endpoint, String accessKey, String secretKey) {
     Configuration conf = new Configuration();
     conf.set("fs.s3a.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
     conf.set("fs.s3a.endpoint", endpoint.toString());
@@ -165,8 +173,8 @@ public final class S3ProxyServer implements AutoCloseable {
     conf.setBoolean("fs.s3a.connection.ssl.enabled", false);
     conf.set(
         "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    conf.set("fs.s3a.access.key", ACCESS_KEY);
-    conf.set("fs.s3a.secret.key", SECRET_KEY);
+    conf.set("fs.s3a.access.key", accessKey);
+    conf.set("fs.s3a.secret.key", secretKey);
     conf.setInt("fs.s3a.attempts.maximum", 1);
     conf.setInt("fs.s3a.retry.limit", 2);
     conf.set("fs.s3a.retry.interval", "50ms");

@@ -135,7 +135,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     this.commitPoint = requireNonNull(commitPoint, "commitPoint is null");
     String scheme = PutIfAbsentStrategies.scheme(fs);
     this.directWrites = scheme.equals("s3a");
-    this.files = new MetaFiles(fs, commitPoint, scheme.equals("file"));
+    this.files = new MetaFiles(fs, commitPoint, scheme.equals("file"), directWrites);
   }
 
   /**

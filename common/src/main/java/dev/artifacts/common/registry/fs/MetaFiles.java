@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -18,22 +19,28 @@ import org.apache.hadoop.fs.Path;
 /**
  * Reads and writes the registry's small JSON files. Write-once files go through {@link
  * PutIfAbsent}; mutable ones (aliases, labels) are replaced through a temporary file so readers see
- * either the old or the new document. I/O failures surface as {@link UncheckedIOException} because
- * the SPI is unchecked; unreadable JSON as {@link ArtifactException.Corrupted}.
+ * either the old or the new document, except on object stores, where one PUT replaces an object
+ * atomically and is used instead. I/O failures surface as {@link UncheckedIOException} because the
+ * SPI is unchecked; unreadable JSON as {@link ArtifactException.Corrupted}.
  */
 final class MetaFiles {
   private final FileSystem fs;
   private final PutIfAbsent putIfAbsent;
   private final boolean renameReplaces;
+  private final boolean directWrites;
 
   /**
    * @param renameReplaces whether {@code rename} atomically replaces an existing target (POSIX);
    *     otherwise the target is deleted first, leaving a short window in which it is absent
+   * @param directWrites replace a file by overwriting it in place: for object stores (S3), where a
+   *     single PUT replaces the object atomically, while rename is a copy that refuses (S3A throws)
+   *     an existing target
    */
-  MetaFiles(FileSystem fs, PutIfAbsent putIfAbsent, boolean renameReplaces) {
+  MetaFiles(FileSystem fs, PutIfAbsent putIfAbsent, boolean renameReplaces, boolean directWrites) {
     this.fs = fs;
     this.putIfAbsent = putIfAbsent;
     this.renameReplaces = renameReplaces;
+    this.directWrites = directWrites;
   }
 
   FileSystem fs() {
@@ -104,13 +111,22 @@ final class MetaFiles {
   /** Replaces {@code path} (or creates it) with a complete document. */
   void replace(Path path, Object record) {
     byte[] bytes = toJson(record);
+    if (directWrites) {
+      // The document is small, so S3A sends it as one PUT on close: readers see the old or the new.
+      try (FSDataOutputStream out = fs.create(path, true)) {
+        out.write(bytes);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot write " + path, e);
+      }
+      return;
+    }
     Path temp = new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID() + ".tmp");
     try {
       fs.mkdirs(path.getParent());
       try (FSDataOutputStream out = fs.create(temp, true)) {
         out.write(bytes);
       }
-      if (!fs.rename(temp, path)) {
+      if (!renameOver(temp, path)) {
         if (renameReplaces) {
           throw new IOException("Cannot rename " + temp + " to " + path);
         }
@@ -127,6 +143,18 @@ final class MetaFiles {
       } catch (IOException ignored) {
         // Hidden temporary files are never read as records.
       }
+    }
+  }
+
+  /**
+   * {@code rename}, false when it refuses an existing target: the filesystem specification lets
+   * implementations either return false or throw {@link FileAlreadyExistsException} then.
+   */
+  private boolean renameOver(Path from, Path to) throws IOException {
+    try {
+      return fs.rename(from, to);
+    } catch (FileAlreadyExistsException e) {
+      return false;
     }
   }
 
