@@ -86,14 +86,15 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p><b>Commit protocol.</b> Bodies are already in {@code objects/} when a draft is committed. The
- * committer checks that every stored entry's body exists, reads the collection's highest index,
- * returns the latest version instead when its digest equals the draft's (W&amp;B dedup), writes the
- * manifest, then creates {@code versions/v<N+1>.json} with {@link PutIfAbsent}. Exactly one of
- * several concurrent committers (threads or processes) creates a given index; the others re-read,
- * re-check dedup and retry with bounded exponential backoff and jitter, then fail with {@link
- * ArtifactException.CommitConflict}. An I/O error whose effect cannot be read back raises {@link
- * ArtifactException.CommitStateUnknown} and nothing is cleaned up. {@code latest} is not stored: it
- * is the highest index without a tombstone.
+ * committer checks that the body of every stored entry exists (except bodies the draft stored
+ * itself or inherited from its base, see {@link ArtifactDraft#isKnownBody}), reads the collection's
+ * highest index, returns the latest version instead when its digest equals the draft's (W&amp;B
+ * dedup), writes the manifest, then creates {@code versions/v<N+1>.json} with {@link PutIfAbsent}.
+ * Exactly one of several concurrent committers (threads or processes) creates a given index; the
+ * others re-read, re-check dedup and retry with bounded exponential backoff and jitter, then fail
+ * with {@link ArtifactException.CommitConflict}. An I/O error whose effect cannot be read back
+ * raises {@link ArtifactException.CommitStateUnknown} and nothing is cleaned up. {@code latest} is
+ * not stored: it is the highest index without a tombstone.
  *
  * <p><b>Assumptions.</b> Metadata files that change (aliases, labels) are last-writer-wins; two
  * concurrent label updates of one version may lose one. Deleting a collection while committing to
