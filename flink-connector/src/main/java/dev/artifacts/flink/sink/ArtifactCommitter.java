@@ -124,7 +124,8 @@ final class ArtifactCommitter implements Committer<ArtifactCommittable> {
           "Cannot tell whether checkpoint {} was committed to {}; will check and retry: {}",
           describe(c.checkpointId()),
           config.artifact(),
-          e.getMessage());
+          e.getMessage(),
+          e);
       request.retryLater();
       return false;
     }

@@ -9,6 +9,7 @@ import dev.artifacts.common.manifest.ManifestReader;
 import dev.artifacts.common.manifest.ManifestWriter;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.registry.ContentStore;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -85,7 +86,14 @@ final class StagedManifests {
     MessageDigest md5 = Digests.newMd5();
     List<ManifestEntry> entries = new ArrayList<>();
     try (InputStream in = new DigestInputStream(store.open(c.stagedManifestLocation()), md5)) {
-      ManifestReader.stream(in, source, entries::add);
+      // The reader closes its input; keep ours open to hash any bytes it did not consume.
+      ManifestReader.stream(
+          new FilterInputStream(in) {
+            @Override
+            public void close() {}
+          },
+          source,
+          entries::add);
       in.transferTo(OutputStream.nullOutputStream());
     }
     String actual = Digests.base64(md5.digest());

@@ -1,0 +1,96 @@
+package dev.artifacts.flink.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.artifacts.common.manifest.ManifestEntry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Golden bytes pin the state format: a change that breaks restoring existing checkpoints fails
+ * here. Regenerate only with a new serializer version ({@code -Dgolden.write=true} writes the files
+ * into src/test/resources).
+ */
+class SerializersTest {
+  static final ArtifactCommittable COMMITTABLE =
+      new ArtifactCommittable(
+          "a8b2c3d4e5f60718293a4b5c6d7e8f90",
+          "cbc357ccb763df2852fee8c4fc7d55f2",
+          42L,
+          "rL0Y20zC+Fzt72VPzMSk2A==",
+          3,
+          "0f343b0931126a20f133d67c2b018a3b",
+          12345L);
+
+  static final ArtifactWriteResult STORED =
+      new ArtifactWriteResult(
+          ManifestEntry.file(
+              "day=2024-01-02/part-a8b2c3d4-1-0-7-0.csv", "XUFAKrxLKna5cZ2REBfFkg==", 5));
+
+  static final ArtifactWriteResult REFERENCE =
+      new ArtifactWriteResult(
+          new ManifestEntry(
+              "part-a8b2c3d4-0-0-7-1.jsonl",
+              "1B2M2Y8AsgTpgAmY7PhCfg==",
+              "file:///data/out/part-a8b2c3d4-0-0-7-1.jsonl",
+              0L,
+              null,
+              Map.of()));
+
+  @Test
+  void committableMatchesGoldenBytes() throws IOException {
+    checkGolden(new ArtifactCommittableSerializer(), COMMITTABLE, "committable-v1.bin");
+  }
+
+  @Test
+  void storedWriteResultMatchesGoldenBytes() throws IOException {
+    checkGolden(new ArtifactWriteResultSerializer(), STORED, "write-result-stored-v1.bin");
+  }
+
+  @Test
+  void referenceWriteResultMatchesGoldenBytes() throws IOException {
+    checkGolden(new ArtifactWriteResultSerializer(), REFERENCE, "write-result-reference-v1.bin");
+  }
+
+  @Test
+  void unknownVersionsAreNamed() {
+    assertThatThrownBy(() -> new ArtifactCommittableSerializer().deserialize(2, new byte[0]))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("unknown serializer version 2");
+    assertThatThrownBy(() -> new ArtifactWriteResultSerializer().deserialize(0, new byte[0]))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("unknown serializer version 0");
+  }
+
+  @Test
+  void endOfInputCheckpointRoundTrips() throws IOException {
+    ArtifactCommittable eoi =
+        new ArtifactCommittable("j", "o", Long.MAX_VALUE, "rL0Y20zC+Fzt72VPzMSk2A==", 1, "d", 0);
+    ArtifactCommittableSerializer s = new ArtifactCommittableSerializer();
+    assertThat(s.deserialize(s.getVersion(), s.serialize(eoi))).isEqualTo(eoi);
+  }
+
+  private static <T> void checkGolden(SimpleVersionedSerializer<T> serializer, T value, String file)
+      throws IOException {
+    assertThat(serializer.getVersion()).isEqualTo(1);
+    byte[] bytes = serializer.serialize(value);
+    if (Boolean.getBoolean("golden.write")) {
+      Path target = Path.of("src/test/resources/golden", file);
+      Files.createDirectories(target.getParent());
+      Files.write(target, bytes);
+    }
+    byte[] golden;
+    try (InputStream in = SerializersTest.class.getResourceAsStream("/golden/" + file)) {
+      assertThat(in).as("golden file %s", file).isNotNull();
+      golden = in.readAllBytes();
+    }
+    assertThat(bytes).isEqualTo(golden);
+    assertThat(serializer.deserialize(1, golden)).isEqualTo(value);
+  }
+}
