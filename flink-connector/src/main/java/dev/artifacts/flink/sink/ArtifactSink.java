@@ -144,7 +144,8 @@ public final class ArtifactSink<IN>
       DataStream<CommittableMessage<ArtifactWriteResult>> writeResults) {
     TypeInformation<CommittableMessage<ArtifactCommittable>> type =
         CommittableMessageTypeInfo.of(ArtifactCommittableSerializer::new);
-    String uid = "artifact-sink-aggregator: " + config.artifact().collectionPath();
+    // No uid here: Flink derives the aggregator's from the uid the user sets on the sink, which
+    // keeps its state and its operator ID (recorded in every version) stable across restores.
     // global(): one aggregator sees every writer's results; the second global() sends the
     // committables to committer subtask 0, so one subtask commits (Flink 1.20 cannot give the
     // committer its own parallelism).
@@ -152,7 +153,6 @@ public final class ArtifactSink<IN>
         .global()
         .transform(
             "Artifact aggregator: " + config.artifact(), type, new ArtifactWriteAggregator(config))
-        .uid(uid)
         .setParallelism(1)
         .setMaxParallelism(1)
         .global();
