@@ -159,10 +159,10 @@ public final class ArtifactSinkBuilder<IN> {
     ArtifactPath path = parseArtifact();
     String a = path.toString();
     if (registry == null || registry.isBlank()) {
-      throw invalid(a, "Cannot build a sink for " + a + ": no registry; call setRegistry(uri)");
+      throw invalid("Cannot build a sink for " + a + ": no registry; call setRegistry(uri)");
     }
     if (type == null || type.isBlank()) {
-      throw invalid(a, "Invalid type '" + type + "' for " + a + ": it must not be empty");
+      throw invalid("Invalid type '" + type + "' for " + a + ": it must not be empty");
     }
     Names.validateType(type, path.name(), path);
     List<String> cleanAliases = Names.normalizeAliases(requireList(aliases, "aliases", a), path);
@@ -171,7 +171,6 @@ public final class ArtifactSinkBuilder<IN> {
         new LinkedHashMap<>(Names.normalizeMetadata(metadata == null ? Map.of() : metadata, path));
     if (encoder != null && bulkFormat != null) {
       throw invalid(
-          a,
           "Invalid format for "
               + a
               + ": both a row format and a bulk format are set; call only one of setRowFormat"
@@ -179,14 +178,12 @@ public final class ArtifactSinkBuilder<IN> {
     }
     if (encoder == null && bulkFormat == null) {
       throw invalid(
-          a,
           "Cannot build a sink for "
               + a
               + ": no format; call setRowFormat(encoder, ext) or setBulkFormat(factory, ext)");
     }
     if (extension == null || !EXTENSION.matcher(extension).matches()) {
       throw invalid(
-          a,
           "Invalid file extension '"
               + extension
               + "' for "
@@ -194,14 +191,13 @@ public final class ArtifactSinkBuilder<IN> {
               + ": use letters, digits, '.', '_' or '-' without a leading dot, e.g. 'csv'");
     }
     if (storage == null) {
-      throw invalid(a, "Invalid storage 'null' for " + a + ": use 'files' or 'reference'");
+      throw invalid("Invalid storage 'null' for " + a + ": use 'files' or 'reference'");
     }
     String cleanLocation = null;
     if (storage == ArtifactOptions.Storage.REFERENCE) {
       cleanLocation = checkLocation(a);
     } else if (location != null) {
       throw invalid(
-          a,
           "Invalid location '"
               + location
               + "' for "
@@ -211,10 +207,10 @@ public final class ArtifactSinkBuilder<IN> {
     }
     if (policy == null) {
       throw invalid(
-          a, "Invalid version policy 'null' for " + a + ": use PER_CHECKPOINT or END_OF_INPUT");
+          "Invalid version policy 'null' for " + a + ": use PER_CHECKPOINT or END_OF_INPUT");
     }
     if (runName != null && runName.isBlank()) {
-      throw invalid(a, "Invalid run name '" + runName + "' for " + a + ": it must not be blank");
+      throw invalid("Invalid run name '" + runName + "' for " + a + ": it must not be blank");
     }
     RegistryFactory factory =
         registryFactory != null ? registryFactory : RegistryFactory.byUri(registry.trim());
@@ -264,7 +260,6 @@ public final class ArtifactSinkBuilder<IN> {
   private String checkLocation(String a) {
     if (location == null || location.isBlank()) {
       throw invalid(
-          a,
           "Cannot build a sink for "
               + a
               + ": storage=reference needs a location; call setLocation(\"file:///data/out\")");
@@ -273,12 +268,11 @@ public final class ArtifactSinkBuilder<IN> {
     try {
       uri = new URI(location.trim());
     } catch (Exception e) {
-      throw invalid(a, "Invalid location '" + location + "' for " + a + ": it is not a URI");
+      throw invalid("Invalid location '" + location + "' for " + a + ": it is not a URI");
     }
     if (uri.getScheme() == null) {
       if (!location.trim().startsWith("/")) {
         throw invalid(
-            a,
             "Invalid location '"
                 + location
                 + "' for "
@@ -289,7 +283,6 @@ public final class ArtifactSinkBuilder<IN> {
     }
     if (uri.getQuery() != null || uri.getFragment() != null) {
       throw invalid(
-          a,
           "Invalid location '"
               + location
               + "' for "
@@ -312,7 +305,7 @@ public final class ArtifactSinkBuilder<IN> {
     return artifact == null ? "the artifact sink" : artifact;
   }
 
-  private static ArtifactException.InvalidInput invalid(String artifact, String message) {
+  private static ArtifactException.InvalidInput invalid(String message) {
     return new ArtifactException.InvalidInput(message);
   }
 }

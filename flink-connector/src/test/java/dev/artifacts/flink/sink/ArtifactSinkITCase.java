@@ -170,6 +170,28 @@ class ArtifactSinkITCase {
   }
 
   @Test
+  void endOfInputPolicyInStreamingKeepsCheckpointsStagedUntilTheEnd() throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(2);
+    env.enableCheckpointing(200);
+    source(env, 1_500, 1_000)
+        .sinkTo(sink().setVersionPolicy(VersionPolicy.END_OF_INPUT).build())
+        .uid("artifact-sink");
+    env.execute("streaming-end-of-input");
+
+    List<ArtifactVersion> versions = versions();
+    assertThat(versions).hasSize(1);
+    // Files of several checkpoints, merged into the one version.
+    assertThat(
+            registry.manifest(versions.get(0)).entries().stream()
+                .map(e -> e.path().split("-")[4])
+                .distinct()
+                .count())
+        .isGreaterThan(1);
+    assertExactlyOnce(records(versions.get(0), false), 1_500);
+  }
+
+  @Test
   void exactlyOnceWhenTheJobFailsAfterACommit() throws Exception {
     Configuration conf = new Configuration();
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
