@@ -1,6 +1,8 @@
 package dev.artifacts.spark.source;
 
 import java.util.Map;
+import org.apache.spark.sql.catalyst.analysis.NoSuchNamespaceException;
+import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
 import org.apache.spark.sql.connector.catalog.Identifier;
 import org.apache.spark.sql.connector.catalog.NamespaceChange;
 import org.apache.spark.sql.connector.catalog.StagedTable;
@@ -29,6 +31,8 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
   @Override
   public void initialize(String name, CaseInsensitiveStringMap options) {
     this.name = name;
+    this.registryUri = SparkRegistries.uri(options, org.apache.spark.sql.SparkSession.active());
+    this.identifiers = new CatalogIdentifiers(name, options);
   }
 
   @Override
@@ -38,39 +42,76 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
 
   // ---- read side -----------------------------------------------------------------------------
 
+  /** The collections of a project, sorted by name. */
   @Override
   public Identifier[] listTables(String[] namespace) {
-    throw new UnsupportedOperationException("read path: not built yet");
+    String[] ep = identifiers.project(namespace);
+    return registry().collections(ep[0], ep[1], null).stream()
+        .map(c -> Identifier.of(namespace, c.name()))
+        .toArray(Identifier[]::new);
   }
 
+  /**
+   * The latest version of a collection, readable and writable.
+   *
+   * @throws NoSuchTableException if the collection does not exist
+   */
   @Override
-  public Table loadTable(Identifier ident) {
-    throw new UnsupportedOperationException("read path: not built yet");
+  public Table loadTable(Identifier ident) throws NoSuchTableException {
+    return pinned(ident, Map.of(), ArtifactTable.READ_WRITE_CAPABILITIES);
   }
 
+  /** {@code VERSION AS OF 'vN' | 'alias'}: that version, read only. */
   @Override
-  public Table loadTable(Identifier ident, String version) {
-    throw new UnsupportedOperationException("read path: not built yet");
+  public Table loadTable(Identifier ident, String version) throws NoSuchTableException {
+    return pinned(
+        ident,
+        Map.of(dev.artifacts.common.options.ArtifactOptions.VERSION_AS_OF, version),
+        ArtifactTable.READ_CAPABILITIES);
   }
 
+  /** {@code TIMESTAMP AS OF}: the newest version created at or before it, read only. */
   @Override
-  public Table loadTable(Identifier ident, long timestamp) {
-    throw new UnsupportedOperationException("read path: not built yet");
+  public Table loadTable(Identifier ident, long timestamp) throws NoSuchTableException {
+    // Spark passes microseconds since the epoch.
+    String millis = Long.toString(Math.floorDiv(timestamp, 1000L));
+    return pinned(
+        ident,
+        Map.of(dev.artifacts.common.options.ArtifactOptions.TIMESTAMP_AS_OF, millis),
+        ArtifactTable.READ_CAPABILITIES);
   }
 
+  /**
+   * Projects cannot be enumerated through the registry SPI (it has no project listing), so the
+   * catalog lists none; {@code SHOW TABLES IN art.project} works for any project.
+   */
   @Override
   public String[][] listNamespaces() {
-    throw new UnsupportedOperationException("read path: not built yet");
+    return new String[0][];
   }
 
+  /** Projects have no sub-namespaces; an entity's projects cannot be listed (see above). */
   @Override
-  public String[][] listNamespaces(String[] namespace) {
-    throw new UnsupportedOperationException("read path: not built yet");
+  public String[][] listNamespaces(String[] namespace) throws NoSuchNamespaceException {
+    if (namespace.length == 2 || (namespace.length == 1 && projectExists(namespace))) {
+      loadNamespaceMetadata(namespace);
+    }
+    return new String[0][];
   }
 
+  /**
+   * {@code entity} and {@code project} of a project that has at least one collection.
+   *
+   * @throws NoSuchNamespaceException if the project has no collections
+   */
   @Override
-  public Map<String, String> loadNamespaceMetadata(String[] namespace) {
-    throw new UnsupportedOperationException("read path: not built yet");
+  public Map<String, String> loadNamespaceMetadata(String[] namespace)
+      throws NoSuchNamespaceException {
+    if (!projectExists(namespace)) {
+      throw new NoSuchNamespaceException(namespace);
+    }
+    String[] ep = identifiers.project(namespace);
+    return Map.of(CatalogIdentifiers.ENTITY, ep[0], "project", ep[1]);
   }
 
   // ---- write side ----------------------------------------------------------------------------
@@ -135,5 +176,56 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
   @Override
   public boolean dropNamespace(String[] namespace, boolean cascade) {
     throw new UnsupportedOperationException("Cannot drop a project; delete its collections");
+  }
+
+  // ---- read path helpers ---------------------------------------------------------------------
+
+  private String registryUri;
+  private CatalogIdentifiers identifiers;
+
+  private dev.artifacts.common.registry.ArtifactRegistry registry() {
+    return SparkRegistries.open(registryUri, org.apache.spark.sql.SparkSession.active());
+  }
+
+  private boolean projectExists(String[] namespace) {
+    String[] ep = identifiers.project(namespace);
+    return !registry().collections(ep[0], ep[1], null).isEmpty();
+  }
+
+  /** Resolves once and plans: the table is pinned to one version. */
+  private ArtifactTable pinned(
+      Identifier ident,
+      Map<String, String> timeTravel,
+      java.util.Set<org.apache.spark.sql.connector.catalog.TableCapability> capabilities)
+      throws NoSuchTableException {
+    org.apache.spark.sql.SparkSession session = org.apache.spark.sql.SparkSession.active();
+    dev.artifacts.common.name.ArtifactPath collection = identifiers.collection(ident);
+    dev.artifacts.common.registry.ArtifactRegistry registry = registry();
+    java.util.Optional<dev.artifacts.common.registry.ArtifactVersion> version =
+        VersionResolver.resolveIfExists(registry, collection, timeTravel, PinnedRead.zone(session));
+    if (version.isEmpty()) {
+      throw new NoSuchTableException(
+          "Cannot read "
+              + collection.collectionPath()
+              + ": no such collection in registry "
+              + registryUri
+              + " (catalog "
+              + name
+              + ")",
+          scala.Option.empty());
+    }
+    Map<String, String> options = new java.util.HashMap<>(timeTravel);
+    options.put(dev.artifacts.common.options.ArtifactOptions.REGISTRY, registryUri);
+    PinnedRead read =
+        PinnedRead.of(session, registryUri, registry, collection, version.get(), options, null);
+    return new ArtifactTable(
+        registryUri,
+        collection,
+        version.get(),
+        read.schema(),
+        read.partitioning(),
+        options,
+        capabilities,
+        read.plan());
   }
 }

@@ -39,25 +39,79 @@ public final class ArtifactDataSource
 
   // ---- read (TableProvider) ------------------------------------------------------------------
 
+  /**
+   * Resolves the path and time-travel options to one version and infers its schema; the resolved
+   * version is handed to {@link #getTable} (see {@link PinnedRead}) so both see the same version.
+   *
+   * @throws dev.artifacts.common.ArtifactException naming the artifact when the collection, version
+   *     or alias does not exist or the files cannot be read as one format
+   */
   @Override
   public StructType inferSchema(CaseInsensitiveStringMap options) {
-    throw new UnsupportedOperationException("read path: not built yet");
+    return PinnedRead.resolveAndHold(options).schema();
   }
 
+  /** Identity transforms of the partition columns of the version {@link #inferSchema} pinned. */
   @Override
   public Transform[] inferPartitioning(CaseInsensitiveStringMap options) {
-    throw new UnsupportedOperationException("read path: not built yet");
+    return PinnedRead.peek(options)
+        .orElseGet(() -> PinnedRead.resolveAndHold(options))
+        .partitioning()
+        .clone();
   }
 
+  /**
+   * A read-only table ({@code BATCH_READ} only, so {@code df.write} falls back to {@link
+   * #createRelation}) pinned to the version {@link #inferSchema} resolved on this thread. Without a
+   * preceding inference (a user-given schema, or Spark asking during a write) the version is
+   * resolved here, and a collection that does not exist yet gives a table that fails only when
+   * read.
+   */
   @Override
   public Table getTable(
       StructType schema, Transform[] partitioning, Map<String, String> properties) {
-    throw new UnsupportedOperationException("read path: not built yet");
+    CaseInsensitiveStringMap options = new CaseInsensitiveStringMap(properties);
+    java.util.Optional<PinnedRead> held = PinnedRead.take(options);
+    if (held.isPresent()) {
+      PinnedRead read = held.get();
+      // With a user-given schema the held plan (inferred) does not apply; the table re-plans the
+      // same pinned version with that schema.
+      ReadPlan plan = read.schema().equals(schema) ? read.plan() : null;
+      return new ArtifactTable(
+          read.registryUri(),
+          read.collection(),
+          read.version(),
+          schema,
+          partitioning,
+          properties,
+          ArtifactTable.READ_CAPABILITIES,
+          plan);
+    }
+    org.apache.spark.sql.SparkSession session = org.apache.spark.sql.SparkSession.active();
+    dev.artifacts.common.name.ArtifactPath path = PinnedRead.path(options);
+    String uri = SparkRegistries.uri(options, session);
+    dev.artifacts.common.registry.ArtifactVersion version =
+        VersionResolver.resolveIfExists(
+                SparkRegistries.open(uri, session), path, options, PinnedRead.zone(session))
+            .orElse(null);
+    return new ArtifactTable(
+        uri,
+        path.withAlias(null),
+        version,
+        schema,
+        partitioning,
+        properties,
+        ArtifactTable.READ_CAPABILITIES);
   }
 
+  /**
+   * True, so that a write hands its DataFrame's schema to {@link #getTable} instead of making Spark
+   * infer the schema of a collection that may not exist yet, and so reads accept {@code
+   * .schema(...)}.
+   */
   @Override
   public boolean supportsExternalMetadata() {
-    return false;
+    return true;
   }
 
   // ---- write (CreatableRelationProvider) -----------------------------------------------------

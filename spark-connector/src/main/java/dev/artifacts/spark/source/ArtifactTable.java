@@ -59,9 +59,21 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
     return partitioning.clone();
   }
 
+  /**
+   * The table options plus the OpenLineage dataset keys ({@code openlineage.dataset.namespace} =
+   * registry URI, {@code openlineage.dataset.name} = {@code entity/project/name}, {@code
+   * openlineage.dataset.facets.version} = {@code vN} when a version is pinned), so OpenLineage's
+   * Spark listener names the dataset with no extra code.
+   */
   @Override
   public Map<String, String> properties() {
-    return options;
+    Map<String, String> props = new java.util.LinkedHashMap<>(options);
+    props.put(ReadLineage.OL_NAMESPACE, registryUri);
+    props.put(ReadLineage.OL_NAME, collection.collectionPath());
+    if (version != null) {
+      props.put(ReadLineage.OL_VERSION, version.version());
+    }
+    return java.util.Collections.unmodifiableMap(props);
   }
 
   @Override
@@ -69,9 +81,45 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
     return capabilities;
   }
 
+  /**
+   * Scans the pinned version: {@code view=manifest} gives one row per entry, otherwise Spark's own
+   * file scan for the version's format over an {@link ArtifactFileIndex}. Read options are the
+   * table options overlaid with {@code readOptions}. Fails for a collection that does not exist.
+   */
   @Override
   public ScanBuilder newScanBuilder(CaseInsensitiveStringMap readOptions) {
-    throw new UnsupportedOperationException("read path: not built yet");
+    if (version == null) {
+      throw new dev.artifacts.common.ArtifactException.NotFound(
+          "Cannot read " + collection.collectionPath() + ": no such collection");
+    }
+    Map<String, String> merged = new java.util.HashMap<>(options);
+    merged.putAll(readOptions.asCaseSensitiveMap());
+    CaseInsensitiveStringMap scanOptions = new CaseInsensitiveStringMap(merged);
+    org.apache.spark.sql.SparkSession session = org.apache.spark.sql.SparkSession.active();
+    dev.artifacts.common.registry.ArtifactRegistry registry =
+        SparkRegistries.open(registryUri, session);
+    if (PinnedRead.isManifestView(scanOptions, version.path())) {
+      ReadLineage.recordInput(registry, version, session, scanOptions);
+      return new ManifestScanBuilder(
+          version.path().toString(), registry.manifest(version).entries());
+    }
+    ReadPlan plan = readPlan(session, registry);
+    boolean verify =
+        dev.artifacts.common.options.ArtifactOptions.bool(
+            dev.artifacts.common.options.ArtifactOptions.VERIFY,
+            scanOptions.get(dev.artifacts.common.options.ArtifactOptions.VERIFY),
+            false,
+            version.path());
+    return new ArtifactScanBuilder(
+        session,
+        new ArtifactFileIndex(session, plan, scanOptions),
+        scanOptions,
+        () -> {
+          if (verify) {
+            EntryVerifier.verify(session, plan);
+          }
+          ReadLineage.recordInput(registry, version, session, scanOptions);
+        });
   }
 
   @Override
@@ -94,5 +142,51 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
 
   Map<String, String> options() {
     return options;
+  }
+
+  // ---- read path helpers ---------------------------------------------------------------------
+
+  /** What path-based reads ({@code ArtifactDataSource.getTable}) declare: reading only. */
+  static final Set<TableCapability> READ_CAPABILITIES = Set.of(TableCapability.BATCH_READ);
+
+  /** What catalog tables declare: reading plus the write path's capabilities. */
+  static final Set<TableCapability> READ_WRITE_CAPABILITIES =
+      Set.of(
+          TableCapability.BATCH_READ,
+          TableCapability.BATCH_WRITE,
+          TableCapability.TRUNCATE,
+          TableCapability.OVERWRITE_DYNAMIC,
+          TableCapability.ACCEPT_ANY_SCHEMA);
+
+  /** Planned when the table was resolved, or on the first scan; null until then. */
+  private volatile ReadPlan readPlan;
+
+  /** A table whose read plan was already computed for {@code version} (by schema inference). */
+  ArtifactTable(
+      String registryUri,
+      ArtifactPath collection,
+      ArtifactVersion version,
+      StructType schema,
+      Transform[] partitioning,
+      Map<String, String> options,
+      Set<TableCapability> capabilities,
+      ReadPlan readPlan) {
+    this(registryUri, collection, version, schema, partitioning, options, capabilities);
+    this.readPlan = readPlan;
+  }
+
+  /**
+   * The plan of the pinned version; planned here with the table's schema as a fixed schema when the
+   * table was built without one (a user-given schema, or a table from the write side).
+   */
+  private ReadPlan readPlan(
+      org.apache.spark.sql.SparkSession session,
+      dev.artifacts.common.registry.ArtifactRegistry registry) {
+    ReadPlan plan = readPlan;
+    if (plan == null) {
+      plan = ReadPlan.plan(session, registry, version, options, schema);
+      readPlan = plan;
+    }
+    return plan;
   }
 }
