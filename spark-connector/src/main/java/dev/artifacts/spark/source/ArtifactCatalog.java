@@ -73,11 +73,12 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
   /** {@code TIMESTAMP AS OF}: the newest version created at or before it, read only. */
   @Override
   public Table loadTable(Identifier ident, long timestamp) throws NoSuchTableException {
-    // Spark passes microseconds since the epoch.
-    String millis = Long.toString(Math.floorDiv(timestamp, 1000L));
+    // Spark passes microseconds since the epoch; keep them all (versions carry sub-ms times).
+    String instant =
+        java.time.Instant.EPOCH.plus(timestamp, java.time.temporal.ChronoUnit.MICROS).toString();
     return pinned(
         ident,
-        Map.of(dev.artifacts.common.options.ArtifactOptions.TIMESTAMP_AS_OF, millis),
+        Map.of(dev.artifacts.common.options.ArtifactOptions.TIMESTAMP_AS_OF, instant),
         ArtifactTable.READ_CAPABILITIES);
   }
 
