@@ -115,7 +115,7 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
         new ArtifactFileIndex(session, plan, scanOptions),
         scanOptions,
         () -> {
-          if (verify) {
+          if (verify && !plan.verified()) {
             EntryVerifier.verify(session, plan);
           }
           ReadLineage.recordInput(registry, version, session, scanOptions);

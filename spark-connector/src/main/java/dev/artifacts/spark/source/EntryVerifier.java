@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code verify=true}: re-hashes the physical files of a pinned version on the executors (one Spark
- * job, files spread over tasks) before the scan is planned, and fails naming every mismatching
- * file. It hashes the very paths Spark's readers will open, so it also catches a reference whose
- * target changed since it was logged.
+ * job, files spread over tasks) when the read is planned, before schema inference or any scan opens
+ * them, and fails naming every mismatching file. It hashes the very paths Spark's readers will
+ * open, so it also catches a reference whose target changed since it was logged.
  *
  * <p>Files whose manifest digest is not a content MD5 (S3 ETags, {@code checksum=False} references)
  * cannot be re-hashed; their size is checked instead.

@@ -84,6 +84,7 @@ final class ReadPlan {
   private final StructType partitionSchema;
   private final List<Partition> partitions;
   private final Path root;
+  private final boolean verified;
 
   private ReadPlan(
       ArtifactVersion version,
@@ -91,13 +92,20 @@ final class ReadPlan {
       StructType dataSchema,
       StructType partitionSchema,
       List<Partition> partitions,
-      Path root) {
+      Path root,
+      boolean verified) {
     this.version = version;
     this.format = format;
     this.dataSchema = dataSchema;
     this.partitionSchema = partitionSchema;
     this.partitions = List.copyOf(partitions);
     this.root = root;
+    this.verified = verified;
+  }
+
+  /** Whether the files were re-hashed when this plan was made ({@code verify=true}). */
+  boolean verified() {
+    return verified;
   }
 
   ArtifactVersion version() {
@@ -259,6 +267,16 @@ final class ReadPlan {
       }
     }
 
+    ReadPlan unverified =
+        new ReadPlan(version, format, new StructType(), partitionSchema, partitions, root, false);
+    boolean verify =
+        ArtifactOptions.bool(
+            ArtifactOptions.VERIFY, options.get(ArtifactOptions.VERIFY), false, version.path());
+    if (verify) {
+      // Before schema inference, which already opens files.
+      EntryVerifier.verify(session, unverified);
+    }
+
     StructType dataSchema;
     if (declared != null) {
       dataSchema = without(declared, partitionSchema, conf.caseSensitiveAnalysis());
@@ -284,7 +302,7 @@ final class ReadPlan {
       }
       dataSchema = without(inferred.get(), partitionSchema, conf.caseSensitiveAnalysis());
     }
-    return new ReadPlan(version, format, dataSchema, partitionSchema, partitions, root);
+    return new ReadPlan(version, format, dataSchema, partitionSchema, partitions, root, verify);
   }
 
   static FileFormat fileFormat(String format) {

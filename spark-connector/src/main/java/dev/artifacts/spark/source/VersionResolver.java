@@ -104,7 +104,8 @@ final class VersionResolver {
     for (ArtifactVersion v :
         registry.versions(
             collection, VersionQuery.all().withOrder(VersionQuery.Order.CREATED_DESC))) {
-      if (!v.createdAt().isAfter(instant)) {
+      // Spark timestamps have microsecond precision; commit times may carry nanoseconds.
+      if (!v.createdAt().truncatedTo(java.time.temporal.ChronoUnit.MICROS).isAfter(instant)) {
         return v;
       }
       oldest = v;
