@@ -90,18 +90,26 @@ public final class ArtifactDataSource
     org.apache.spark.sql.SparkSession session = org.apache.spark.sql.SparkSession.active();
     dev.artifacts.common.name.ArtifactPath path = PinnedRead.path(options);
     String uri = SparkRegistries.uri(options, session);
-    dev.artifacts.common.registry.ArtifactVersion version =
-        VersionResolver.resolveIfExists(
-                SparkRegistries.open(uri, session), path, options, PinnedRead.zone(session))
-            .orElse(null);
+    dev.artifacts.common.registry.ArtifactVersion version = null;
+    String unreadable = null;
+    try {
+      version =
+          VersionResolver.resolveIfExists(
+                  SparkRegistries.open(uri, session), path, options, PinnedRead.zone(session))
+              .orElse(null);
+    } catch (dev.artifacts.common.ArtifactException.NotFound e) {
+      // A write may name an alias that does not exist yet; only a read of this table fails.
+      unreadable = e.getMessage();
+    }
     return new ArtifactTable(
-        uri,
-        path.withAlias(null),
-        version,
-        schema,
-        partitioning,
-        properties,
-        ArtifactTable.READ_CAPABILITIES);
+            uri,
+            path.withAlias(null),
+            version,
+            schema,
+            partitioning,
+            properties,
+            ArtifactTable.READ_CAPABILITIES)
+        .unreadable(unreadable);
   }
 
   /**

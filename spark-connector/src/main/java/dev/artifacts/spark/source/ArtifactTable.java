@@ -90,7 +90,9 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
   public ScanBuilder newScanBuilder(CaseInsensitiveStringMap readOptions) {
     if (version == null) {
       throw new dev.artifacts.common.ArtifactException.NotFound(
-          "Cannot read " + collection.collectionPath() + ": no such collection");
+          unreadableReason != null
+              ? unreadableReason
+              : "Cannot read " + collection.collectionPath() + ": no such collection");
     }
     Map<String, String> merged = new java.util.HashMap<>(options);
     merged.putAll(readOptions.asCaseSensitiveMap());
@@ -157,6 +159,15 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
           TableCapability.TRUNCATE,
           TableCapability.OVERWRITE_DYNAMIC,
           TableCapability.ACCEPT_ANY_SCHEMA);
+
+  /** Why a table without a version cannot be read, when it is not simply a missing collection. */
+  private volatile String unreadableReason;
+
+  /** Marks a table built without a version (for a write) with why reading it would fail. */
+  ArtifactTable unreadable(String reason) {
+    this.unreadableReason = reason;
+    return this;
+  }
 
   /** Planned when the table was resolved, or on the first scan; null until then. */
   private volatile ReadPlan readPlan;

@@ -341,6 +341,16 @@ class ArtifactReadTest {
         .containsExactly(org.apache.spark.sql.connector.catalog.TableCapability.BATCH_READ);
     assertThatThrownBy(() -> table.newScanBuilder(CaseInsensitiveStringMap.empty()))
         .hasMessage("Cannot read acme/p/not-yet: no such collection");
+    // Same for an alias that does not exist yet; reading names the alias.
+    ArtifactTable aliased =
+        (ArtifactTable)
+            new ArtifactDataSource()
+                .getTable(
+                    new StructType().add("a", DataTypes.IntegerType),
+                    new Transform[0],
+                    Map.of("path", "acme/p/known:next"));
+    assertThatThrownBy(() -> aliased.newScanBuilder(CaseInsensitiveStringMap.empty()))
+        .hasMessageContaining("acme/p/known has no version or alias 'next'");
   }
 
   // ---- views, verification, references -------------------------------------------------------
