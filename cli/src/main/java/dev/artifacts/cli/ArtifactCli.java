@@ -53,11 +53,14 @@ public final class ArtifactCli {
 
       Commands:
         log DIR --name NAME --type TYPE [--alias A]... [--tag T]... [--metadata JSON]
-                [--description D] [--reference]      log a directory as a new version
-        get NAME[:ALIAS] [--root DIR]                 download a version
+                [--description D] [--ttl-seconds N] [--reference]
+                                                      log a directory as a new version
+        get NAME[:ALIAS] [--root DIR] [--parallelism N]
+                                                      download a version
         manifest NAME[:ALIAS]                         print the W&B manifest JSON
         info NAME[:ALIAS] [--json]                    show a version
-        versions NAME                                 list the versions of a collection
+        versions NAME [--alias A] [--tag T] [--limit N] [--deleted]
+                                                      list the versions of a collection
         collections [ENTITY/PROJECT] [--type TYPE]    list collections
         verify NAME[:ALIAS] --root DIR                check files against the manifest
         lineage NAME[:ALIAS] [--format text|dot|mermaid] [--depth N]

@@ -23,7 +23,8 @@ public record ManifestEntry(
     String ref,
     Long size,
     String birthArtifactId,
-    Map<String, Object> extra) {
+    Map<String, Object> extra)
+    implements java.io.Serializable {
 
   public ManifestEntry {
     Objects.requireNonNull(path, "path is null");

@@ -14,7 +14,8 @@ import java.util.Objects;
  *
  * @param alias the alias or {@code vN} to resolve, or {@code null} when none was given
  */
-public record ArtifactPath(String entity, String project, String name, String alias) {
+public record ArtifactPath(String entity, String project, String name, String alias)
+    implements java.io.Serializable {
   public static final String DEFAULT_PROJECT = "uncategorized";
   public static final String LATEST = "latest";
   private static final String REGISTRY_PROJECT_PREFIX = "wandb-registry-";

@@ -56,7 +56,8 @@ public record ArtifactVersion(
     String loggedBy,
     String sourceCollection,
     int sourceVersionIndex,
-    Map<String, String> commitProperties) {
+    Map<String, String> commitProperties)
+    implements java.io.Serializable {
 
   public static final String COMMITTED = "COMMITTED";
   public static final String DELETED = "DELETED";

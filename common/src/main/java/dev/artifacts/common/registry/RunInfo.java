@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param properties engine details worth showing (master, job name, host, ...)
  */
 public record RunInfo(
-    String id, String name, String jobType, Instant startedAt, Map<String, String> properties) {
+    String id, String name, String jobType, Instant startedAt, Map<String, String> properties)
+    implements java.io.Serializable {
   public RunInfo {
     Objects.requireNonNull(id, "id is null");
     if (id.isEmpty() || id.contains("/") || id.contains("\\")) {
