@@ -114,7 +114,7 @@ public final class SparkEtl {
   }
 
   /** The ETL job: read the latest raw version, drop malformed rows, type the columns, write. */
-  private static ArtifactPath runJob(SparkSession spark) {
+  private static ArtifactPath runJob(SparkSession spark) throws IOException {
     Dataset<Row> rawEvents =
         spark
             .read()
