@@ -89,8 +89,18 @@ public final class ArtifactDataSource
     List<String> partitionBy = writePartitionColumns(options.remove(PARTITION_COLUMNS_KEY));
     // Everything a task would trip over later is checked here, before any task runs.
     WriteOptions parsed = WriteOptions.parse(collection, options, session);
-    if (!partitionBy.isEmpty()) {
-      WriteTarget.partitionColumns(WriteTarget.transforms(partitionBy), collection);
+    List<String> columns = Arrays.asList(data.schema().fieldNames());
+    for (String column : partitionBy) {
+      if (columns.stream().noneMatch(column::equalsIgnoreCase)) {
+        throw new ArtifactException.InvalidInput(
+            "Cannot write "
+                + collection
+                + ": partition column '"
+                + column
+                + "' is not in the data (columns: "
+                + String.join(", ", columns)
+                + ")");
+      }
     }
     String registryUri = SparkRegistries.uri(options, session);
     ArtifactRegistry registry = SparkRegistries.open(registryUri, session);
@@ -121,6 +131,10 @@ public final class ArtifactDataSource
         if (latest.isPresent() && parsed.dynamicOverwrite()) {
           checkPartitioning(collection, latest.get(), partitionBy);
           overwritePartitions(writer);
+        } else if (latest.isPresent()) {
+          // Truncate through the table the catalog loads for writes; the new partitioning travels
+          // in Spark's own partitionBy key, because a truncate keeps the table's otherwise.
+          overwrite(writer.option(PARTITION_COLUMNS_KEY, partitionColumnsJson(partitionBy)));
         } else {
           partitioned(writer, partitions).createOrReplace();
         }
@@ -155,8 +169,11 @@ public final class ArtifactDataSource
 
   // ---- write helpers -------------------------------------------------------------------------
 
-  /** Spark's key for the {@code partitionBy} columns of a V1 write (a JSON array). */
-  private static final String PARTITION_COLUMNS_KEY = "__partition_columns";
+  /**
+   * Spark's key for the {@code partitionBy} columns of a V1 write (a JSON array); also passed on to
+   * a truncating V2 write, see {@link ArtifactWrite}.
+   */
+  static final String PARTITION_COLUMNS_KEY = "__partition_columns";
 
   private static ArtifactPath writePath(String path) {
     if (path == null || path.isBlank()) {
@@ -228,6 +245,18 @@ public final class ArtifactDataSource
     } catch (Exception e) {
       throw rethrow(e);
     }
+  }
+
+  private static void overwrite(DataFrameWriterV2<Row> writer) {
+    try {
+      writer.overwrite(functions.lit(true));
+    } catch (Exception e) {
+      throw rethrow(e);
+    }
+  }
+
+  private static String partitionColumnsJson(List<String> columns) {
+    return DataSourceUtils.encodePartitioningColumns(JavaConverters.asScalaBuffer(columns).toSeq());
   }
 
   private static void overwritePartitions(DataFrameWriterV2<Row> writer) {

@@ -68,10 +68,17 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
     this.schema = info.schema();
 
     List<String> names = Arrays.asList(schema.fieldNames());
-    partitionOrdinals = new int[target.partitionColumns().size()];
+    List<String> requested = target.partitionColumns();
+    String overridden = rawOptions.get(ArtifactDataSource.PARTITION_COLUMNS_KEY);
+    if (mode == ArtifactWriteBuilder.Mode.REPLACE && overridden != null) {
+      // A save(Overwrite) replaces the collection with a new partitioning, like a V1 file source.
+      requested =
+          JavaConverters.seqAsJavaList(DataSourceUtils.decodePartitioningColumns(overridden));
+    }
+    partitionOrdinals = new int[requested.size()];
     List<String> resolved = new ArrayList<>();
     for (int i = 0; i < partitionOrdinals.length; i++) {
-      String column = target.partitionColumns().get(i);
+      String column = requested.get(i);
       int ordinal = indexOfIgnoreCase(names, column);
       if (ordinal < 0) {
         throw new ArtifactException.InvalidInput(
