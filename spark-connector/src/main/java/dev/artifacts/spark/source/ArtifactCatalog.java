@@ -102,14 +102,17 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
     ArtifactVersion latest =
         writeRegistry().find(collection).orElseThrow(() -> new NoSuchTableException(ident));
     StructType schema = SparkCommitProperties.schema(latest);
+    // With a recorded schema Spark aligns the query to it (by position for INSERT, by name for
+    // writeTo().append()); nullable, so that appending nullable data is not refused. Without one
+    // (a version logged by another tool) any schema is accepted.
     return new ArtifactTable(
         writeRegistryUri(),
         collection,
         latest,
-        schema == null ? new StructType() : schema,
+        schema == null ? new StructType() : schema.asNullable(),
         WriteTarget.transforms(SparkCommitProperties.partitionColumns(latest)),
         Map.of(),
-        WRITE_CAPABILITIES);
+        schema == null ? WRITE_CAPABILITIES_ANY_SCHEMA : WRITE_CAPABILITIES);
   }
 
   /**
@@ -198,11 +201,13 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
 
   private static final Set<TableCapability> WRITE_CAPABILITIES =
       Set.of(
+          TableCapability.BATCH_WRITE, TableCapability.TRUNCATE, TableCapability.OVERWRITE_DYNAMIC);
+
+  private static final Set<TableCapability> WRITE_CAPABILITIES_ANY_SCHEMA =
+      Set.of(
           TableCapability.BATCH_WRITE,
           TableCapability.TRUNCATE,
           TableCapability.OVERWRITE_DYNAMIC,
-          // Checked by ArtifactWrite against the schema the latest version recorded, which may be
-          // absent (versions logged by other tools).
           TableCapability.ACCEPT_ANY_SCHEMA);
 
   private StagedTable staged(

@@ -250,7 +250,7 @@ class ArtifactWriteTest {
     assertThatThrownBy(
             () ->
                 ArtifactWriter.write(events(4, 10).selectExpr("id"), path, opts(), SaveMode.Append))
-        .hasMessageContaining("Cannot append to " + path);
+        .hasMessageContaining("Cannot find data for the output column `name`");
   }
 
   // ---- dedup ---------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ class ArtifactWriteTest {
                       path,
                       opts("format", "text"),
                       SaveMode.Overwrite))
-          .hasMessageContaining("Text data source supports only a single column");
+          .hasMessageContaining("The Text datasource doesn't support the column `id`");
       spark.sparkContext().listenerBus().waitUntilEmpty();
       assertThat(tasks.started.get()).isZero();
       assertThat(registry.find(ArtifactPath.parse(path))).isEmpty();
@@ -389,5 +389,30 @@ class ArtifactWriteTest {
         .extracting(ArtifactVersion::versionIndex)
         .containsExactlyInAnyOrder(0, 1, 2, 3, 4);
     assertThat(filesUnder(tmp.resolve("registry/acme/etl/staging"))).isEmpty();
+  }
+
+  // ---- catalog -------------------------------------------------------------------------------
+
+  @Test
+  void sqlThroughTheCatalog() {
+    spark.conf().set("spark.sql.catalog.art", ArtifactCatalog.class.getName());
+    spark.conf().set("spark.sql.catalog.art.registry", registryUri);
+    spark.sql(
+        "CREATE TABLE art.acme.etl.sql_events PARTITIONED BY (day) AS"
+            + " SELECT id, cast(id % 2 AS string) AS day FROM range(6)");
+    ArtifactVersion v0 = latest("acme/etl/sql_events");
+    assertThat(v0.version()).isEqualTo("v0");
+    assertThat(paths(registry, v0)).allMatch(p -> p.startsWith("day="));
+
+    spark.sql("INSERT INTO art.acme.etl.sql_events SELECT 100L, '7'");
+    ArtifactVersion v1 = latest("acme/etl/sql_events");
+    assertThat(v1.fileCount()).isEqualTo(v0.fileCount() + 1);
+    assertThat(paths(registry, v1)).anyMatch(p -> p.startsWith("day=7/"));
+
+    assertThatThrownBy(() -> spark.sql("CREATE TABLE art.acme.etl.sql_events AS SELECT 1 AS id"))
+        .hasMessageContaining("sql_events");
+    assertThatThrownBy(() -> spark.sql("DROP TABLE art.acme.etl.sql_events"))
+        .hasMessageContaining("Cannot drop acme/etl/sql_events");
+    assertThat(latest("acme/etl/sql_events").version()).isEqualTo("v1");
   }
 }
