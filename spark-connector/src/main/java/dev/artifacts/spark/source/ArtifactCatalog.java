@@ -1,15 +1,23 @@
 package dev.artifacts.spark.source;
 
+import dev.artifacts.common.name.ArtifactPath;
+import dev.artifacts.common.registry.ArtifactRegistry;
+import dev.artifacts.common.registry.ArtifactVersion;
 import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.analysis.NoSuchNamespaceException;
 import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
+import org.apache.spark.sql.catalyst.analysis.TableAlreadyExistsException;
 import org.apache.spark.sql.connector.catalog.Identifier;
 import org.apache.spark.sql.connector.catalog.NamespaceChange;
 import org.apache.spark.sql.connector.catalog.StagedTable;
 import org.apache.spark.sql.connector.catalog.StagingTableCatalog;
 import org.apache.spark.sql.connector.catalog.SupportsNamespaces;
 import org.apache.spark.sql.connector.catalog.Table;
+import org.apache.spark.sql.connector.catalog.TableCapability;
 import org.apache.spark.sql.connector.catalog.TableChange;
+import org.apache.spark.sql.connector.catalog.TableWritePrivilege;
 import org.apache.spark.sql.connector.expressions.Transform;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
@@ -119,36 +127,87 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
 
   @Override
   public boolean tableExists(Identifier ident) {
-    throw new UnsupportedOperationException("write path: not built yet");
+    return writeRegistry().find(writeCollection(ident)).isPresent();
   }
 
+  /**
+   * The table an append or overwrite writes to: the collection at its latest version, with the
+   * schema, partition columns and format the last Spark write recorded. Spark calls this (not
+   * {@link #loadTable(Identifier)}) for {@code writeTo(...).append()/overwrite/overwritePartitions}
+   * and {@code INSERT}.
+   */
+  @Override
+  public Table loadTable(Identifier ident, Set<TableWritePrivilege> writePrivileges)
+      throws NoSuchTableException {
+    ArtifactPath collection = writeCollection(ident);
+    ArtifactVersion latest =
+        writeRegistry().find(collection).orElseThrow(() -> new NoSuchTableException(ident));
+    StructType schema = SparkCommitProperties.schema(latest);
+    // With a recorded schema Spark aligns the query to it (by position for INSERT, by name for
+    // writeTo().append()); nullable, so that appending nullable data is not refused. Without one
+    // (a version logged by another tool) any schema is accepted.
+    return new ArtifactTable(
+        writeRegistryUri(),
+        collection,
+        latest,
+        schema == null ? new StructType() : schema.asNullable(),
+        WriteTarget.transforms(SparkCommitProperties.partitionColumns(latest)),
+        Map.of(),
+        schema == null ? WRITE_CAPABILITIES_ANY_SCHEMA : WRITE_CAPABILITIES);
+  }
+
+  /**
+   * Not supported: a collection is created by its first version, so there is nothing to create
+   * without data. Use {@code CREATE TABLE … AS SELECT} or {@code df.write()}.
+   */
   @Override
   public Table createTable(
       Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
-    throw new UnsupportedOperationException("write path: not built yet");
+    throw new UnsupportedOperationException(
+        "Cannot create "
+            + writeCollection(ident)
+            + " without data: a collection is created by its first version; use CREATE TABLE … AS"
+            + " SELECT or df.write().format(\"artifact\")");
   }
 
   @Override
   public StagedTable stageCreate(
-      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
-    throw new UnsupportedOperationException("write path: not built yet");
+      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties)
+      throws TableAlreadyExistsException {
+    if (tableExists(ident)) {
+      throw new TableAlreadyExistsException(ident);
+    }
+    return staged(ident, schema, partitions, properties);
   }
 
   @Override
   public StagedTable stageReplace(
-      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
-    throw new UnsupportedOperationException("write path: not built yet");
+      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties)
+      throws NoSuchTableException {
+    if (!tableExists(ident)) {
+      throw new NoSuchTableException(ident);
+    }
+    return staged(ident, schema, partitions, properties);
   }
 
   @Override
   public StagedTable stageCreateOrReplace(
       Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
-    throw new UnsupportedOperationException("write path: not built yet");
+    return staged(ident, schema, partitions, properties);
   }
 
+  /**
+   * Refused. Dropping a collection deletes every version and its lineage, which no SQL statement
+   * should do as a side effect (Spark drops tables after failed non-atomic CTAS, and scripts run
+   * {@code DROP TABLE IF EXISTS} casually); delete collections with the registry API or the CLI.
+   */
   @Override
   public boolean dropTable(Identifier ident) {
-    throw new UnsupportedOperationException("write path: not built yet");
+    throw new UnsupportedOperationException(
+        "Cannot drop "
+            + writeCollection(ident)
+            + ": dropping would delete every version of the collection; delete it with the"
+            + " registry API or the CLI (artifact delete) instead");
   }
 
   // ---- not supported -------------------------------------------------------------------------
@@ -228,5 +287,43 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
         options,
         capabilities,
         read.plan());
+  }
+
+  // ---- write-side helpers ---------------------------------------------------------------------
+
+  private static final Set<TableCapability> WRITE_CAPABILITIES =
+      Set.of(
+          TableCapability.BATCH_WRITE, TableCapability.TRUNCATE, TableCapability.OVERWRITE_DYNAMIC);
+
+  private static final Set<TableCapability> WRITE_CAPABILITIES_ANY_SCHEMA =
+      Set.of(
+          TableCapability.BATCH_WRITE,
+          TableCapability.TRUNCATE,
+          TableCapability.OVERWRITE_DYNAMIC,
+          TableCapability.ACCEPT_ANY_SCHEMA);
+
+  private StagedTable staged(
+      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
+    ArtifactPath collection = writeCollection(ident);
+    WriteTarget target =
+        new WriteTarget(
+            writeRegistryUri(),
+            collection,
+            WriteTarget.partitionColumns(partitions, collection),
+            null);
+    return new ArtifactStagedTable(target, schema, partitions, properties);
+  }
+
+  private String writeRegistryUri() {
+    return CatalogIdentifiers.registryUri(SparkSession.active(), name);
+  }
+
+  private ArtifactRegistry writeRegistry() {
+    return SparkRegistries.open(writeRegistryUri(), SparkSession.active());
+  }
+
+  private ArtifactPath writeCollection(Identifier ident) {
+    return CatalogIdentifiers.collection(
+        ident, CatalogIdentifiers.defaultEntity(SparkSession.active(), name));
   }
 }

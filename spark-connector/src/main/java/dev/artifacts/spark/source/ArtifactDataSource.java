@@ -1,18 +1,33 @@
 package dev.artifacts.spark.source;
 
+import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.name.ArtifactPath;
+import dev.artifacts.common.registry.ArtifactRegistry;
+import dev.artifacts.common.registry.ArtifactVersion;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameWriterV2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SQLContext;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableProvider;
 import org.apache.spark.sql.connector.expressions.Transform;
+import org.apache.spark.sql.execution.datasources.DataSourceUtils;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.sources.BaseRelation;
 import org.apache.spark.sql.sources.CreatableRelationProvider;
 import org.apache.spark.sql.sources.DataSourceRegister;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import scala.collection.JavaConverters;
 import scala.collection.immutable.Map$;
 
 /**
@@ -130,10 +145,196 @@ public final class ArtifactDataSource
       SaveMode mode,
       scala.collection.immutable.Map<String, String> parameters,
       Dataset<Row> data) {
-    throw new UnsupportedOperationException("write path: not built yet");
+    SparkSession session = sqlContext.sparkSession();
+    Map<String, String> options = new HashMap<>(JavaConverters.mapAsJavaMap(parameters));
+    ArtifactPath collection = writePath(options.remove("path"));
+    List<String> partitionBy = writePartitionColumns(options.remove(PARTITION_COLUMNS_KEY));
+    // Everything a task would trip over later is checked here, before any task runs.
+    WriteOptions parsed = WriteOptions.parse(collection, options, session);
+    List<String> columns = Arrays.asList(data.schema().fieldNames());
+    for (String column : partitionBy) {
+      if (columns.stream().noneMatch(column::equalsIgnoreCase)) {
+        throw new ArtifactException.InvalidInput(
+            "Cannot write "
+                + collection
+                + ": partition column '"
+                + column
+                + "' is not in the data (columns: "
+                + String.join(", ", columns)
+                + ")");
+      }
+    }
+    String registryUri = SparkRegistries.uri(options, session);
+    ArtifactRegistry registry = SparkRegistries.open(registryUri, session);
+    Optional<ArtifactVersion> latest = registry.find(collection);
+    String catalog = CatalogIdentifiers.register(session, registryUri);
+    DataFrameWriterV2<Row> writer =
+        data.writeTo(CatalogIdentifiers.quoted(catalog, collection)).options(options);
+    Column[] partitions = partitionBy.stream().map(functions::col).toArray(Column[]::new);
+
+    switch (mode) {
+      case ErrorIfExists -> {
+        if (latest.isPresent()) {
+          throw new ArtifactException.InvalidInput(
+              "Cannot write "
+                  + collection
+                  + ": it exists (latest "
+                  + latest.get().version()
+                  + ") and the save mode is ErrorIfExists; use mode append or overwrite");
+        }
+        create(writer, partitions);
+      }
+      case Ignore -> {
+        if (latest.isEmpty()) {
+          create(writer, partitions);
+        }
+      }
+      case Overwrite -> {
+        if (latest.isPresent() && parsed.dynamicOverwrite()) {
+          checkPartitioning(collection, latest.get(), partitionBy);
+          overwritePartitions(writer);
+        } else if (latest.isPresent()) {
+          // Truncate through the table the catalog loads for writes; the new partitioning travels
+          // in Spark's own partitionBy key, because a truncate keeps the table's otherwise.
+          overwrite(writer.option(PARTITION_COLUMNS_KEY, partitionColumnsJson(partitionBy)));
+        } else {
+          partitioned(writer, partitions).createOrReplace();
+        }
+      }
+      case Append -> {
+        if (latest.isPresent()) {
+          checkPartitioning(collection, latest.get(), partitionBy);
+          append(writer);
+        } else {
+          create(writer, partitions);
+        }
+      }
+      default -> throw new IllegalArgumentException("Invalid save mode " + mode);
+    }
+    StructType schema = data.schema();
+    return new BaseRelation() {
+      @Override
+      public SQLContext sqlContext() {
+        return sqlContext;
+      }
+
+      @Override
+      public StructType schema() {
+        return schema;
+      }
+    };
   }
 
   static scala.collection.immutable.Map<String, String> emptyScalaMap() {
     return Map$.MODULE$.empty();
+  }
+
+  // ---- write helpers -------------------------------------------------------------------------
+
+  /**
+   * Spark's key for the {@code partitionBy} columns of a V1 write (a JSON array); also passed on to
+   * a truncating V2 write, see {@link ArtifactWrite}.
+   */
+  static final String PARTITION_COLUMNS_KEY = "__partition_columns";
+
+  private static ArtifactPath writePath(String path) {
+    if (path == null || path.isBlank()) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot write an artifact without a path: use save(\"entity/project/name\")");
+    }
+    ArtifactPath parsed = ArtifactPath.parse(path);
+    if (parsed.alias() != null) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid artifact path '"
+              + path
+              + "' for a write: it names alias '"
+              + parsed.alias()
+              + "'; save to entity/project/name and give aliases with option(\"aliases\", ...)");
+    }
+    return parsed;
+  }
+
+  private static List<String> writePartitionColumns(String json) {
+    if (json == null || json.isBlank()) {
+      return List.of();
+    }
+    return List.copyOf(
+        JavaConverters.seqAsJavaList(DataSourceUtils.decodePartitioningColumns(json)));
+  }
+
+  /** An append or partition overwrite keeps the collection's partitioning, as Spark's does. */
+  private static void checkPartitioning(
+      ArtifactPath collection, ArtifactVersion latest, List<String> partitionBy) {
+    List<String> existing = SparkCommitProperties.partitionColumns(latest);
+    if (!partitionBy.isEmpty()
+        && !partitionBy.stream()
+            .map(c -> c.toLowerCase(Locale.ROOT))
+            .toList()
+            .equals(existing.stream().map(c -> c.toLowerCase(Locale.ROOT)).toList())) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot write to "
+              + collection
+              + " partitioned by "
+              + partitionBy
+              + ": "
+              + latest
+              + " is partitioned by "
+              + existing
+              + "; use the same partitionBy columns or mode overwrite");
+    }
+  }
+
+  private static DataFrameWriterV2<Row> partitioned(
+      DataFrameWriterV2<Row> writer, Column[] partitions) {
+    if (partitions.length == 0) {
+      return writer;
+    }
+    return (DataFrameWriterV2<Row>)
+        writer.partitionedBy(partitions[0], Arrays.copyOfRange(partitions, 1, partitions.length));
+  }
+
+  private static void create(DataFrameWriterV2<Row> writer, Column[] partitions) {
+    try {
+      partitioned(writer, partitions).create();
+    } catch (Exception e) {
+      throw rethrow(e);
+    }
+  }
+
+  private static void append(DataFrameWriterV2<Row> writer) {
+    try {
+      writer.append();
+    } catch (Exception e) {
+      throw rethrow(e);
+    }
+  }
+
+  private static void overwrite(DataFrameWriterV2<Row> writer) {
+    try {
+      writer.overwrite(functions.lit(true));
+    } catch (Exception e) {
+      throw rethrow(e);
+    }
+  }
+
+  private static String partitionColumnsJson(List<String> columns) {
+    return DataSourceUtils.encodePartitioningColumns(JavaConverters.asScalaBuffer(columns).toSeq());
+  }
+
+  private static void overwritePartitions(DataFrameWriterV2<Row> writer) {
+    try {
+      writer.overwritePartitions();
+    } catch (Exception e) {
+      throw rethrow(e);
+    }
+  }
+
+  // DataFrameWriterV2 declares checked Spark exceptions (the collection vanished between the check
+  // and the write); they are reported as they are.
+  private static RuntimeException rethrow(Exception e) {
+    if (e instanceof RuntimeException r) {
+      return r;
+    }
+    return new IllegalStateException(e.getMessage(), e);
   }
 }

@@ -126,7 +126,14 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
 
   @Override
   public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
-    throw new UnsupportedOperationException("write path: not built yet");
+    // Appends by default; truncate() and overwriteDynamicPartitions() switch the mode.
+    WriteTarget target =
+        new WriteTarget(
+            registryUri,
+            collection,
+            WriteTarget.partitionColumns(partitioning, collection),
+            version);
+    return new ArtifactWriteBuilder(target, info, ArtifactWriteBuilder.Mode.APPEND);
   }
 
   String registryUri() {
