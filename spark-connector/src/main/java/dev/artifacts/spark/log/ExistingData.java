@@ -4,6 +4,7 @@ import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.options.ArtifactOptions;
+import dev.artifacts.common.reference.FileUris;
 import dev.artifacts.common.registry.ArtifactDraft;
 import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
@@ -152,9 +153,15 @@ public final class ExistingData {
     return new Path(source);
   }
 
-  /** The URI prefix refs are written with: {@code s3a://} becomes {@code s3://} as in W&amp;B. */
+  /**
+   * The URI prefix refs are written with: {@code s3a://} becomes {@code s3://} and a plain local
+   * path becomes a {@code file://} URI encoded as Python's {@code as_uri()} does, as in W&amp;B.
+   */
   static String rootUri(String source) {
     String s = source.endsWith("/") ? source.substring(0, source.length() - 1) : source;
+    if (URI.create(s.replace(" ", "%20")).getScheme() == null) {
+      return FileUris.pythonUri(java.nio.file.Path.of(s).toAbsolutePath().normalize().toString());
+    }
     return s.startsWith("s3a://") ? "s3://" + s.substring("s3a://".length()) : s;
   }
 

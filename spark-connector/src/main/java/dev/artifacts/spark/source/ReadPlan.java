@@ -60,10 +60,10 @@ import scala.collection.JavaConverters;
  */
 final class ReadPlan {
   /** Commit property keys the Spark write path stores with each version. */
-  static final String SCHEMA_PROPERTY = "spark.schema";
+  static final String SCHEMA_PROPERTY = SparkCommitProperties.SCHEMA;
 
-  static final String PARTITION_COLUMNS_PROPERTY = "spark.partitionColumns";
-  static final String FORMAT_PROPERTY = "spark.format";
+  static final String PARTITION_COLUMNS_PROPERTY = SparkCommitProperties.PARTITION_COLUMNS;
+  static final String FORMAT_PROPERTY = SparkCommitProperties.FORMAT;
 
   private static final Set<String> COMPRESSION_EXTENSIONS =
       Set.of("gz", "gzip", "bz2", "deflate", "lz4", "snappy", "zst", "zstd", "xz", "br", "lzo");
@@ -234,11 +234,13 @@ final class ReadPlan {
               + ")");
     }
     StructType partitionSchema = spec.partitionColumns();
-    checkDeclaredPartitionColumns(
-        props.get(PARTITION_COLUMNS_PROPERTY), partitionSchema, data, version);
-    if (data.isEmpty() && declared != null && props.get(PARTITION_COLUMNS_PROPERTY) != null) {
-      partitionSchema =
-          select(declared, ArtifactOptions.list(props.get(PARTITION_COLUMNS_PROPERTY)), version);
+    List<String> declaredPartitions =
+        props.get(PARTITION_COLUMNS_PROPERTY) == null
+            ? null
+            : SparkCommitProperties.partitionColumns(version);
+    checkDeclaredPartitionColumns(declaredPartitions, partitionSchema, data, version);
+    if (data.isEmpty() && declared != null && declaredPartitions != null) {
+      partitionSchema = select(declared, declaredPartitions, version);
     }
 
     List<Partition> partitions = new ArrayList<>();
@@ -483,11 +485,10 @@ final class ReadPlan {
   }
 
   private static void checkDeclaredPartitionColumns(
-      String declared, StructType parsed, List<ManifestEntry> data, ArtifactVersion version) {
-    if (declared == null || data.isEmpty()) {
+      List<String> want, StructType parsed, List<ManifestEntry> data, ArtifactVersion version) {
+    if (want == null || data.isEmpty()) {
       return;
     }
-    List<String> want = ArtifactOptions.list(declared);
     List<String> have = List.of(parsed.fieldNames());
     if (!want.stream()
         .map(s -> s.toLowerCase(Locale.ROOT))

@@ -148,6 +148,17 @@ class ExistingDataTest {
   }
 
   @Test
+  void aPlainLocalPathIsReferencedAsAFileUri() throws IOException {
+    CommitResult result =
+        ExistingData.log(spark, data.toString(), "acme/etl/plain-refs", options("reference"));
+    try (ArtifactRegistry registry = ArtifactRegistries.open(registryRoot.toString())) {
+      ManifestEntry e = registry.manifest(result.version()).entry("top.txt").orElseThrow();
+      assertThat(e.ref()).isEqualTo("file://" + data.toAbsolutePath() + "/top.txt");
+      assertThat(e.digest()).isEqualTo(expected.get("top.txt"));
+    }
+  }
+
+  @Test
   void badInputFailsBeforeAnyTaskRuns() {
     TASKS.set(0);
     assertThatThrownBy(

@@ -148,9 +148,12 @@ class ArtifactReadTest {
         coll("recorded"),
         dir,
         Map.of(
-            ReadPlan.SCHEMA_PROPERTY, recorded.json(),
-            ReadPlan.PARTITION_COLUMNS_PROPERTY, "day",
-            ReadPlan.FORMAT_PROPERTY, "parquet"));
+            ReadPlan.SCHEMA_PROPERTY,
+            recorded.json(),
+            ReadPlan.PARTITION_COLUMNS_PROPERTY,
+            SparkCommitProperties.partitionColumnsJson(List.of("day")),
+            ReadPlan.FORMAT_PROPERTY,
+            "parquet"));
 
     Dataset<Row> back = read("acme/p/recorded");
 
@@ -197,7 +200,7 @@ class ArtifactReadTest {
                 ReadPlan.SCHEMA_PROPERTY,
                 df.schema().json(),
                 ReadPlan.PARTITION_COLUMNS_PROPERTY,
-                "day"));
+                SparkCommitProperties.partitionColumnsJson(List.of("day"))));
     Map<String, URI> objectOf = new java.util.HashMap<>();
     for (ManifestEntry e : registry.manifest(v).entries()) {
       objectOf.put(e.path(), registry.contentStore("acme", "p").location(e.digest()).orElseThrow());
