@@ -52,6 +52,8 @@ public final class SparkEtl {
             .master("local[2]")
             .appName("spark-etl-example")
             .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.artifact.registry", registry)
             .getOrCreate();
