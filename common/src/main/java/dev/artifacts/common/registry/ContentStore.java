@@ -5,7 +5,9 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where a registry keeps the bodies of non-reference entries, addressed by their MD5. Identical
@@ -34,6 +36,16 @@ public interface ContentStore {
    * @throws dev.artifacts.common.ArtifactException.NotFound if no such body is stored
    */
   InputStream open(String md5Base64) throws IOException;
+
+  /**
+   * The fully qualified Hadoop filesystem URI where the body with this base64 MD5 is (or would be)
+   * stored, so that engines can hand it to their own file readers (Spark's vectorized Parquet, for
+   * instance) instead of streaming it through {@link #open}. Empty when the store has no such
+   * location (a remote service) or the digest is not a base64 MD5. Existence is not checked.
+   */
+  default Optional<URI> location(String md5Base64) {
+    return Optional.empty();
+  }
 
   /** A body being written. */
   interface BodyWriter extends Closeable {

@@ -10,7 +10,9 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.file.Files;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -121,6 +123,14 @@ final class FileSystemContentStore implements ContentStore {
       throw new ArtifactException.NotFound(
           "Cannot open body " + md5Base64 + " in " + owner + ": no object at " + path);
     }
+  }
+
+  @Override
+  public Optional<URI> location(String md5Base64) {
+    if (!Digests.isBase64Md5(md5Base64)) {
+      return Optional.empty();
+    }
+    return Optional.of(fs.makeQualified(objectPath(Digests.base64ToHex(md5Base64))).toUri());
   }
 
   private Path newOperation() throws IOException {

@@ -75,6 +75,22 @@ class FileSystemRegistryTest {
   }
 
   @Test
+  void locationNamesTheStoredObjectFile() throws IOException {
+    ArtifactVersion v = commit(EVENTS, Map.of("a.txt", "hello\n")).version();
+    ManifestEntry entry = registry.manifest(v).entries().get(0);
+    var store = registry.contentStore("acme", "p");
+
+    java.net.URI location = store.location(entry.digest()).orElseThrow();
+
+    String hex = dev.artifacts.common.digest.Digests.base64ToHex(entry.digest());
+    assertThat(location.getScheme()).isEqualTo("file");
+    assertThat(Path.of(location))
+        .isEqualTo(objects().resolve(hex.substring(0, 2)).resolve(hex.substring(2)));
+    assertThat(Files.readString(Path.of(location))).isEqualTo("hello\n");
+    assertThat(store.location("not-a-digest")).isEmpty();
+  }
+
+  @Test
   void roundTripStoresIdenticalBodiesOnce() throws IOException {
     Path a = write(data, "a.txt", "hello\n");
     Path dir = Files.createDirectories(data.resolve("dir"));

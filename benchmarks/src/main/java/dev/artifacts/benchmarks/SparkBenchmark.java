@@ -1,0 +1,251 @@
+package dev.artifacts.benchmarks;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.sum;
+
+import dev.artifacts.common.digest.Digests;
+import dev.artifacts.common.manifest.ManifestEntry;
+import dev.artifacts.common.name.ArtifactPath;
+import dev.artifacts.common.registry.ArtifactRegistries;
+import dev.artifacts.common.registry.ArtifactRegistry;
+import dev.artifacts.common.registry.ArtifactVersion;
+import dev.artifacts.spark.log.ExistingData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code format("artifact")} against the plain engine path on the same data, in the same run: write
+ * time vs {@code format("parquet")} (target ≤ 1.10), full-scan and one-partition read time vs
+ * {@code spark.read().parquet} over the same files (target ≤ 1.05), and reference-logging hash
+ * throughput vs cores × single-thread MD5 (target ≥ 0.8). Each timing is the best of {@code
+ * rounds}, alternating the two paths so drift on a shared machine hits both.
+ *
+ * <p>Arguments: {@code [GiB] [files] [rounds]}, defaults 1, 200 and 3.
+ */
+public final class SparkBenchmark {
+  private SparkBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    double gib = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
+    int files = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    Path work = Files.createTempDirectory("spark-benchmark");
+    String registry = work.resolve("registry").toString();
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[" + Runtime.getRuntime().availableProcessors() + "]")
+            .appName("spark-benchmark")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", String.valueOf(files))
+            .config("spark.artifact.registry", registry)
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    try {
+      // ~1 KiB of incompressible text per row keeps Parquet close to the requested size.
+      long rows = (long) (gib * 1024 * 1024);
+      Dataset<Row> data =
+          spark
+              .range(0, rows, 1, files)
+              .selectExpr(
+                  "id",
+                  "cast(id % 10 as int) as day",
+                  "rand(7) * 100 as amount",
+                  "concat_ws('', transform(sequence(1, 24), i -> md5(cast(id * 31 + i as string))))"
+                      + " as payload")
+              .repartition(files, col("day"), col("id"));
+      data.cache().count();
+      System.out.printf(
+          Locale.ROOT,
+          "Spark benchmark: %,d rows, %d files, %d cores, %d rounds (best of)%n%n",
+          rows,
+          files,
+          Runtime.getRuntime().availableProcessors(),
+          rounds);
+
+      Path plainDir = work.resolve("plain");
+      List<String> rowsOut = new ArrayList<>();
+      double writePlain = Double.MAX_VALUE;
+      double writeArtifact = Double.MAX_VALUE;
+      for (int r = 0; r < rounds; r++) {
+        writePlain =
+            Math.min(
+                writePlain,
+                time(
+                    () -> {
+                      data.write()
+                          .mode(SaveMode.Overwrite)
+                          .partitionBy("day")
+                          .parquet(plainDir.toString());
+                      return null;
+                    }));
+        writeArtifact =
+            Math.min(
+                writeArtifact,
+                time(
+                    () -> {
+                      data.write()
+                          .format("artifact")
+                          .mode(SaveMode.Overwrite)
+                          .partitionBy("day")
+                          .save("bench/bench/events-" + System.nanoTime());
+                      return null;
+                    }));
+      }
+      data.write()
+          .format("artifact")
+          .mode(SaveMode.Overwrite)
+          .partitionBy("day")
+          .save("bench/bench/events");
+      long bytes;
+      List<String> physical = new ArrayList<>();
+      List<String> dayThree = new ArrayList<>();
+      try (ArtifactRegistry reg = ArtifactRegistries.open(registry)) {
+        ArtifactVersion v = reg.resolve(ArtifactPath.parse("bench/bench/events"));
+        bytes = v.size();
+        var store = reg.contentStore("bench", "bench");
+        for (ManifestEntry e : reg.manifest(v).entries()) {
+          String uri = store.location(e.digest()).toString();
+          physical.add(uri);
+          if (e.path().startsWith("day=3/")) {
+            dayThree.add(uri);
+          }
+        }
+      }
+
+      double fullPlain = Double.MAX_VALUE;
+      double fullArtifact = Double.MAX_VALUE;
+      double onePlain = Double.MAX_VALUE;
+      double oneArtifact = Double.MAX_VALUE;
+      String[] all = physical.toArray(String[]::new);
+      String[] three = dayThree.toArray(String[]::new);
+      for (int r = 0; r < rounds; r++) {
+        fullPlain = Math.min(fullPlain, time(() -> scan(spark.read().parquet(all))));
+        fullArtifact =
+            Math.min(
+                fullArtifact,
+                time(() -> scan(spark.read().format("artifact").load("bench/bench/events"))));
+        onePlain = Math.min(onePlain, time(() -> scan(spark.read().parquet(three))));
+        oneArtifact =
+            Math.min(
+                oneArtifact,
+                time(
+                    () ->
+                        scan(
+                            spark
+                                .read()
+                                .format("artifact")
+                                .load("bench/bench/events")
+                                .where(col("day").equalTo(3)))));
+      }
+
+      double md5 = singleThreadMd5MiBs();
+      int cores = Runtime.getRuntime().availableProcessors();
+      double logSeconds = Double.MAX_VALUE;
+      for (int r = 0; r < rounds; r++) {
+        int round = r;
+        logSeconds =
+            Math.min(
+                logSeconds,
+                time(
+                    () ->
+                        ExistingData.log(
+                            spark,
+                            plainDir.toString(),
+                            "bench/bench/refs-" + round,
+                            Map.of("storage", "reference"))));
+      }
+      long plainBytes = sizeOf(plainDir);
+      double logRate = plainBytes / 1048576.0 / logSeconds;
+
+      String row = "%-52s %10s %10s %8s  %s%n";
+      System.out.printf(Locale.ROOT, row, "measure", "artifact", "plain", "ratio", "target");
+      System.out.printf(
+          Locale.ROOT,
+          row,
+          "write (s), partitionBy(day), " + (bytes >> 20) + " MiB",
+          s(writeArtifact),
+          s(writePlain),
+          r(writeArtifact / writePlain),
+          "<= 1.10");
+      System.out.printf(
+          Locale.ROOT,
+          row,
+          "read full scan (s)",
+          s(fullArtifact),
+          s(fullPlain),
+          r(fullArtifact / fullPlain),
+          "<= 1.05");
+      System.out.printf(
+          Locale.ROOT,
+          row,
+          "read one partition day=3 (s)",
+          s(oneArtifact),
+          s(onePlain),
+          r(oneArtifact / onePlain),
+          "<= 1.05");
+      System.out.printf(
+          Locale.ROOT,
+          row,
+          "reference logging hash MiB/s vs " + cores + " x MD5",
+          String.format(Locale.ROOT, "%.0f", logRate),
+          String.format(Locale.ROOT, "%.0f", md5 * cores),
+          r(logRate / (md5 * cores)),
+          ">= 0.80");
+    } finally {
+      spark.stop();
+      ManifestBenchmark.deleteRecursively(work);
+    }
+  }
+
+  /** Reads every column of every row. */
+  private static Object scan(Dataset<Row> df) {
+    return df.agg(sum("amount"), max(length(col("payload"))), sum("id")).collectAsList();
+  }
+
+  private static double time(Supplier<Object> run) {
+    long start = System.nanoTime();
+    run.get();
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static double singleThreadMd5MiBs() {
+    byte[] buffer = new byte[64 << 20];
+    new SplittableRandom(7).nextBytes(buffer);
+    MessageDigest md5 = Digests.newMd5();
+    double best = 0;
+    for (int i = 0; i < 4; i++) {
+      long start = System.nanoTime();
+      md5.update(buffer);
+      md5.digest();
+      best = Math.max(best, 64 / ((System.nanoTime() - start) / 1e9));
+    }
+    return best;
+  }
+
+  private static long sizeOf(Path dir) throws java.io.IOException {
+    try (var walk = Files.walk(dir)) {
+      return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  private static String s(double seconds) {
+    return String.format(Locale.ROOT, "%.2f", seconds);
+  }
+
+  private static String r(double ratio) {
+    return String.format(Locale.ROOT, "%.2f", ratio);
+  }
+}

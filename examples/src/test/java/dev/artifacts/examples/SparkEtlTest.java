@@ -1,0 +1,53 @@
+package dev.artifacts.examples;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the Spark ETL example in a child JVM, as the README does, and checks what it prints. */
+class SparkEtlTest {
+  @TempDir Path work;
+
+  @Test
+  void etlWritesTwoVersionsAndReadsLatestAndV0() throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx1g");
+    Arrays.stream(
+            ("java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util"
+                    + " java.util.concurrent java.util.concurrent.atomic sun.nio.ch sun.nio.cs"
+                    + " sun.security.action sun.util.calendar")
+                .split(" "))
+        .forEach(p -> command.add("--add-opens=java.base/" + p + "=ALL-UNNAMED"));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            SparkEtl.class.getName(),
+            work.toString()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    p.getInputStream().transferTo(output);
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    String out = output.toString(UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out)
+        .contains("committed demo/etl/raw-events:v0")
+        .contains("committed demo/etl/clean-events:v0")
+        .contains("committed demo/etl/raw-events:v1")
+        .contains("committed demo/etl/clean-events:v1")
+        .contains("[2024-01-03,2,99.99]")
+        .containsPattern(
+            "demo/etl/clean-events:v0\\n  \\[2024-01-01,3,12.5\\]\\n  \\[2024-01-02,2,3.2\\]\\n\\n")
+        .containsPattern(
+            "demo/etl/clean-events:v1 +latest,candidate +logged by: spark-etl-example");
+  }
+}

@@ -1,0 +1,192 @@
+package dev.artifacts.spark.log;
+
+import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.manifest.ManifestEntry;
+import dev.artifacts.common.name.ArtifactPath;
+import dev.artifacts.common.options.ArtifactOptions;
+import dev.artifacts.common.reference.FileUris;
+import dev.artifacts.common.registry.ArtifactDraft;
+import dev.artifacts.common.registry.ArtifactRegistries;
+import dev.artifacts.common.registry.ArtifactRegistry;
+import dev.artifacts.common.registry.CommitResult;
+import dev.artifacts.common.registry.RunInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs data that already exists (a directory or bucket prefix) as one artifact version, with the
+ * work spread over the executors: the driver lists only the top level of the source; executors list
+ * each subdirectory recursively, then hash the files (copying them into the registry, or
+ * referencing them in place) and send back manifest entries; the driver commits one version.
+ *
+ * <p>Entries keep every file, as W&amp;B's {@code add_dir} does (including {@code _SUCCESS}
+ * markers); their paths are relative to the source. With {@code storage=reference}, digests follow
+ * W&amp;B's rule for the scheme: the ETag for {@code s3a://} and {@code s3://} (written as {@code
+ * s3://}), content MD5 for {@code file:} and other Hadoop filesystems.
+ */
+public final class ExistingData {
+  private static final Logger LOG = LoggerFactory.getLogger(ExistingData.class);
+
+  /** Session conf key naming the default registry (the same key the data source uses). */
+  static final String SESSION_REGISTRY = "spark.artifact.registry";
+
+  private ExistingData() {}
+
+  /**
+   * Logs every file under {@code source} as a new version of {@code artifact}.
+   *
+   * @param artifact {@code entity/project/name} (no alias)
+   * @param options keys from {@link ArtifactOptions}: registry, type, aliases, tags, description,
+   *     metadata, storage ({@code files} or {@code reference}), run
+   */
+  public static CommitResult log(
+      SparkSession spark, String source, String artifact, Map<String, String> options) {
+    ArtifactPath path = ArtifactPath.parse(artifact);
+    if (path.alias() != null) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid artifact '"
+              + artifact
+              + "': name the collection without ':"
+              + path.alias()
+              + "'");
+    }
+    ArtifactOptions.Storage storage =
+        ArtifactOptions.Storage.parse(options.get(ArtifactOptions.STORAGE), path);
+    String registryUri = registryUri(spark, options);
+    ArtifactRegistry registry =
+        ArtifactRegistries.open(registryUri, spark.sessionState().newHadoopConf());
+    // Labels are validated by the draft before any task runs.
+    ArtifactDraft draft =
+        registry.newDraft(
+            path, options.getOrDefault(ArtifactOptions.TYPE, ArtifactOptions.DEFAULT_TYPE));
+    draft
+        .aliases(ArtifactOptions.list(options.get(ArtifactOptions.ALIASES)))
+        .tags(ArtifactOptions.list(options.get(ArtifactOptions.TAGS)))
+        .metadata(ArtifactOptions.metadata(options.get(ArtifactOptions.METADATA), path))
+        .description(options.get(ArtifactOptions.DESCRIPTION))
+        .run(sparkRun(spark, options));
+
+    long start = System.nanoTime();
+    SerializableConfiguration conf =
+        new SerializableConfiguration(spark.sessionState().newHadoopConf());
+    Path root = hadoopPath(source);
+    String rootUri = rootUri(source);
+    Listing listing = listTop(root, conf, path);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int parallelism = Math.max(2, jsc.defaultParallelism());
+
+    JavaRDD<String> files =
+        jsc.parallelize(
+            listing.files(), Math.max(1, Math.min(parallelism, listing.files().size())));
+    if (!listing.directories().isEmpty()) {
+      JavaRDD<String> nested =
+          jsc.parallelize(
+                  listing.directories(), Math.min(listing.directories().size(), parallelism * 4))
+              .flatMap(dir -> FileTasks.listRecursively(dir, conf).iterator());
+      files = files.union(nested);
+    }
+    JavaRDD<LoggedEntry> entries =
+        files
+            .repartition(parallelism * 2)
+            .mapPartitions(
+                it ->
+                    FileTasks.hashAll(
+                            it, root.toString(), rootUri, storage, registryUri, path, conf)
+                        .iterator());
+    List<LoggedEntry> collected = entries.collect();
+    for (LoggedEntry e : collected) {
+      ManifestEntry entry = e.toManifestEntry();
+      if (entry.isReference()) {
+        draft.addEntry(entry);
+      } else {
+        draft.addStoredEntry(entry);
+      }
+    }
+    CommitResult result = registry.commit(draft);
+    LOG.info(
+        "Logged {} as {} ({} files, {}) in {} ms",
+        source,
+        result.version(),
+        collected.size(),
+        storage == ArtifactOptions.Storage.REFERENCE ? "referenced" : "copied",
+        (System.nanoTime() - start) / 1_000_000);
+    return result;
+  }
+
+  static String registryUri(SparkSession spark, Map<String, String> options) {
+    String uri = options.get(ArtifactOptions.REGISTRY);
+    if (uri == null || uri.isBlank()) {
+      uri = spark.conf().get(SESSION_REGISTRY, null);
+    }
+    return uri == null || uri.isBlank() ? ArtifactRegistries.defaultUri() : uri;
+  }
+
+  static RunInfo sparkRun(SparkSession spark, Map<String, String> options) {
+    String name = options.getOrDefault(ArtifactOptions.RUN, spark.sparkContext().appName());
+    return new RunInfo(
+        spark.sparkContext().applicationId(),
+        name,
+        "spark",
+        null,
+        Map.of("master", spark.sparkContext().master()));
+  }
+
+  /** {@code s3://} is listed through S3A, as the rest of the project does. */
+  static Path hadoopPath(String source) {
+    URI uri = URI.create(source);
+    if ("s3".equals(uri.getScheme())) {
+      return new Path("s3a" + source.substring(2));
+    }
+    return new Path(source);
+  }
+
+  /**
+   * The URI prefix refs are written with: {@code s3a://} becomes {@code s3://} and a plain local
+   * path becomes a {@code file://} URI encoded as Python's {@code as_uri()} does, as in W&amp;B.
+   */
+  static String rootUri(String source) {
+    String s = source.endsWith("/") ? source.substring(0, source.length() - 1) : source;
+    if (URI.create(s.replace(" ", "%20")).getScheme() == null) {
+      return FileUris.pythonUri(java.nio.file.Path.of(s).toAbsolutePath().normalize().toString());
+    }
+    return s.startsWith("s3a://") ? "s3://" + s.substring("s3a://".length()) : s;
+  }
+
+  private record Listing(List<String> files, List<String> directories) {}
+
+  /** One non-recursive listing on the driver; everything deeper is listed by tasks. */
+  private static Listing listTop(Path root, SerializableConfiguration conf, ArtifactPath artifact) {
+    try {
+      FileSystem fs = root.getFileSystem(conf.value());
+      FileStatus status = fs.getFileStatus(root);
+      List<String> files = new ArrayList<>();
+      List<String> dirs = new ArrayList<>();
+      if (status.isFile()) {
+        files.add(status.getPath().toString());
+      } else {
+        for (FileStatus s : fs.listStatus(root)) {
+          (s.isDirectory() ? dirs : files).add(s.getPath().toString());
+        }
+      }
+      return new Listing(files, dirs);
+    } catch (java.io.FileNotFoundException e) {
+      throw new ArtifactException.NotFound(
+          "Cannot log " + root + " as " + artifact + ": it does not exist");
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + root + " for " + artifact, e);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package dev.artifacts.spark.log;
+
+import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.digest.FileDigest;
+import dev.artifacts.common.manifest.ManifestEntry;
+import dev.artifacts.common.name.ArtifactPath;
+import dev.artifacts.common.options.ArtifactOptions;
+import dev.artifacts.common.reference.DefaultReferenceResolver;
+import dev.artifacts.common.reference.ReferenceResolver;
+import dev.artifacts.common.registry.ArtifactRegistries;
+import dev.artifacts.common.registry.ArtifactRegistry;
+import dev.artifacts.common.registry.ContentStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import okhttp3.OkHttpClient;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.util.SerializableConfiguration;
+
+/** What the executors do for {@link ExistingData}: list subtrees, hash and store or reference. */
+final class FileTasks {
+  // One registry and one resolver per executor JVM and registry URI; both are thread-safe.
+  private static final Map<String, ArtifactRegistry> REGISTRIES = new ConcurrentHashMap<>();
+  private static volatile ReferenceResolver resolver;
+
+  private FileTasks() {}
+
+  static List<String> listRecursively(String dir, SerializableConfiguration conf)
+      throws IOException {
+    Path path = new Path(dir);
+    FileSystem fs = path.getFileSystem(conf.value());
+    List<String> files = new ArrayList<>();
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
+    while (it.hasNext()) {
+      files.add(it.next().getPath().toString());
+    }
+    return files;
+  }
+
+  static List<LoggedEntry> hashAll(
+      Iterator<String> files,
+      String root,
+      String rootUri,
+      ArtifactOptions.Storage storage,
+      String registryUri,
+      ArtifactPath artifact,
+      SerializableConfiguration conf)
+      throws IOException {
+    Path rootPath = new Path(root);
+    FileSystem fs = rootPath.getFileSystem(conf.value());
+    String qualifiedRoot = fs.makeQualified(rootPath).toString();
+    List<LoggedEntry> out = new ArrayList<>();
+    while (files.hasNext()) {
+      String file = files.next();
+      String rel = relative(qualifiedRoot, file);
+      if (storage == ArtifactOptions.Storage.REFERENCE) {
+        String uri = rel.isEmpty() ? rootUri : rootUri + "/" + rel;
+        String name = rel.isEmpty() ? new Path(file).getName() : rel;
+        for (ManifestEntry e : resolver(conf).resolve(uri, name, true, 1)) {
+          out.add(LoggedEntry.of(e));
+        }
+      } else {
+        out.add(
+            store(
+                fs,
+                new Path(file),
+                rel.isEmpty() ? new Path(file).getName() : rel,
+                registryUri,
+                artifact,
+                conf));
+      }
+    }
+    return out;
+  }
+
+  /** Copies one file into the registry, hashing it while copying (it is read once). */
+  private static LoggedEntry store(
+      FileSystem fs,
+      Path file,
+      String rel,
+      String registryUri,
+      ArtifactPath artifact,
+      SerializableConfiguration conf)
+      throws IOException {
+    ArtifactRegistry registry =
+        REGISTRIES.computeIfAbsent(registryUri, u -> ArtifactRegistries.open(u, conf.value()));
+    ContentStore store = registry.contentStore(artifact.entity(), artifact.project());
+    try (ContentStore.BodyWriter body = store.newBody();
+        InputStream in = fs.open(file)) {
+      in.transferTo(body.stream());
+      FileDigest d = body.commit();
+      return new LoggedEntry(rel, d.base64(), null, d.size(), null);
+    }
+  }
+
+  private static ReferenceResolver resolver(SerializableConfiguration conf) {
+    ReferenceResolver r = resolver;
+    if (r == null) {
+      synchronized (FileTasks.class) {
+        if (resolver == null) {
+          resolver = new DefaultReferenceResolver(conf.value(), new OkHttpClient());
+        }
+        r = resolver;
+      }
+    }
+    return r;
+  }
+
+  /** POSIX path of {@code file} under {@code root}; empty when the source is the file itself. */
+  static String relative(String qualifiedRoot, String file) {
+    String root = qualifiedRoot.endsWith("/") ? qualifiedRoot : qualifiedRoot + "/";
+    if (file.equals(qualifiedRoot)) {
+      return "";
+    }
+    if (!file.startsWith(root)) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot log " + file + ": it is not under " + qualifiedRoot);
+    }
+    return file.substring(root.length());
+  }
+}

@@ -1,0 +1,329 @@
+package dev.artifacts.spark.source;
+
+import dev.artifacts.common.name.ArtifactPath;
+import dev.artifacts.common.registry.ArtifactRegistry;
+import dev.artifacts.common.registry.ArtifactVersion;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.analysis.NoSuchNamespaceException;
+import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
+import org.apache.spark.sql.catalyst.analysis.TableAlreadyExistsException;
+import org.apache.spark.sql.connector.catalog.Identifier;
+import org.apache.spark.sql.connector.catalog.NamespaceChange;
+import org.apache.spark.sql.connector.catalog.StagedTable;
+import org.apache.spark.sql.connector.catalog.StagingTableCatalog;
+import org.apache.spark.sql.connector.catalog.SupportsNamespaces;
+import org.apache.spark.sql.connector.catalog.Table;
+import org.apache.spark.sql.connector.catalog.TableCapability;
+import org.apache.spark.sql.connector.catalog.TableChange;
+import org.apache.spark.sql.connector.catalog.TableWritePrivilege;
+import org.apache.spark.sql.connector.expressions.Transform;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+
+/**
+ * A Spark catalog over one registry: {@code spark.sql.catalog.art =
+ * dev.artifacts.spark.source.ArtifactCatalog} with {@code spark.sql.catalog.art.registry = <uri>}.
+ * Tables are collections; namespaces are {@code [project]} (entity from the {@code entity} catalog
+ * option or {@code WANDB_ENTITY}) or {@code [entity, project]}. {@code SELECT … FROM
+ * art.project.collection VERSION AS OF 'v2'} reads a version or alias; {@code TIMESTAMP AS OF} the
+ * newest version committed by then.
+ *
+ * <p>It is a {@link StagingTableCatalog} so that create/replace-as-select is atomic: nothing is
+ * created before the write commits, and a failed write never drops a collection.
+ */
+public final class ArtifactCatalog implements StagingTableCatalog, SupportsNamespaces {
+  private String name;
+
+  @Override
+  public void initialize(String name, CaseInsensitiveStringMap options) {
+    this.name = name;
+    this.registryUri = SparkRegistries.uri(options, org.apache.spark.sql.SparkSession.active());
+    this.identifiers = new CatalogIdentifiers(name, options);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  // ---- read side -----------------------------------------------------------------------------
+
+  /** The collections of a project, sorted by name. */
+  @Override
+  public Identifier[] listTables(String[] namespace) {
+    String[] ep = identifiers.project(namespace);
+    return registry().collections(ep[0], ep[1], null).stream()
+        .map(c -> Identifier.of(namespace, c.name()))
+        .toArray(Identifier[]::new);
+  }
+
+  /**
+   * The latest version of a collection, readable and writable.
+   *
+   * @throws NoSuchTableException if the collection does not exist
+   */
+  @Override
+  public Table loadTable(Identifier ident) throws NoSuchTableException {
+    return pinned(ident, Map.of(), ArtifactTable.READ_WRITE_CAPABILITIES);
+  }
+
+  /** {@code VERSION AS OF 'vN' | 'alias'}: that version, read only. */
+  @Override
+  public Table loadTable(Identifier ident, String version) throws NoSuchTableException {
+    return pinned(
+        ident,
+        Map.of(dev.artifacts.common.options.ArtifactOptions.VERSION_AS_OF, version),
+        ArtifactTable.READ_CAPABILITIES);
+  }
+
+  /** {@code TIMESTAMP AS OF}: the newest version created at or before it, read only. */
+  @Override
+  public Table loadTable(Identifier ident, long timestamp) throws NoSuchTableException {
+    // Spark passes microseconds since the epoch; keep them all (versions carry sub-ms times).
+    String instant =
+        java.time.Instant.EPOCH.plus(timestamp, java.time.temporal.ChronoUnit.MICROS).toString();
+    return pinned(
+        ident,
+        Map.of(dev.artifacts.common.options.ArtifactOptions.TIMESTAMP_AS_OF, instant),
+        ArtifactTable.READ_CAPABILITIES);
+  }
+
+  /**
+   * Projects cannot be enumerated through the registry SPI (it has no project listing), so the
+   * catalog lists none; {@code SHOW TABLES IN art.project} works for any project.
+   */
+  @Override
+  public String[][] listNamespaces() {
+    return new String[0][];
+  }
+
+  /** Projects have no sub-namespaces; an entity's projects cannot be listed (see above). */
+  @Override
+  public String[][] listNamespaces(String[] namespace) throws NoSuchNamespaceException {
+    if (namespace.length == 2 || (namespace.length == 1 && projectExists(namespace))) {
+      loadNamespaceMetadata(namespace);
+    }
+    return new String[0][];
+  }
+
+  /**
+   * {@code entity} and {@code project} of a project that has at least one collection.
+   *
+   * @throws NoSuchNamespaceException if the project has no collections
+   */
+  @Override
+  public Map<String, String> loadNamespaceMetadata(String[] namespace)
+      throws NoSuchNamespaceException {
+    if (!projectExists(namespace)) {
+      throw new NoSuchNamespaceException(namespace);
+    }
+    String[] ep = identifiers.project(namespace);
+    return Map.of(CatalogIdentifiers.ENTITY, ep[0], "project", ep[1]);
+  }
+
+  // ---- write side ----------------------------------------------------------------------------
+
+  @Override
+  public boolean tableExists(Identifier ident) {
+    return writeRegistry().find(writeCollection(ident)).isPresent();
+  }
+
+  /**
+   * The table an append or overwrite writes to: the collection at its latest version, with the
+   * schema, partition columns and format the last Spark write recorded. Spark calls this (not
+   * {@link #loadTable(Identifier)}) for {@code writeTo(...).append()/overwrite/overwritePartitions}
+   * and {@code INSERT}.
+   */
+  @Override
+  public Table loadTable(Identifier ident, Set<TableWritePrivilege> writePrivileges)
+      throws NoSuchTableException {
+    ArtifactPath collection = writeCollection(ident);
+    ArtifactVersion latest =
+        writeRegistry().find(collection).orElseThrow(() -> new NoSuchTableException(ident));
+    StructType schema = SparkCommitProperties.schema(latest);
+    // With a recorded schema Spark aligns the query to it (by position for INSERT, by name for
+    // writeTo().append()); nullable, so that appending nullable data is not refused. Without one
+    // (a version logged by another tool) any schema is accepted.
+    return new ArtifactTable(
+        writeRegistryUri(),
+        collection,
+        latest,
+        schema == null ? new StructType() : schema.asNullable(),
+        WriteTarget.transforms(SparkCommitProperties.partitionColumns(latest)),
+        Map.of(),
+        schema == null ? WRITE_CAPABILITIES_ANY_SCHEMA : WRITE_CAPABILITIES);
+  }
+
+  /**
+   * Not supported: a collection is created by its first version, so there is nothing to create
+   * without data. Use {@code CREATE TABLE … AS SELECT} or {@code df.write()}.
+   */
+  @Override
+  public Table createTable(
+      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
+    throw new UnsupportedOperationException(
+        "Cannot create "
+            + writeCollection(ident)
+            + " without data: a collection is created by its first version; use CREATE TABLE … AS"
+            + " SELECT or df.write().format(\"artifact\")");
+  }
+
+  @Override
+  public StagedTable stageCreate(
+      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties)
+      throws TableAlreadyExistsException {
+    if (tableExists(ident)) {
+      throw new TableAlreadyExistsException(ident);
+    }
+    return staged(ident, schema, partitions, properties);
+  }
+
+  @Override
+  public StagedTable stageReplace(
+      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties)
+      throws NoSuchTableException {
+    if (!tableExists(ident)) {
+      throw new NoSuchTableException(ident);
+    }
+    return staged(ident, schema, partitions, properties);
+  }
+
+  @Override
+  public StagedTable stageCreateOrReplace(
+      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
+    return staged(ident, schema, partitions, properties);
+  }
+
+  /**
+   * Refused. Dropping a collection deletes every version and its lineage, which no SQL statement
+   * should do as a side effect (Spark drops tables after failed non-atomic CTAS, and scripts run
+   * {@code DROP TABLE IF EXISTS} casually); delete collections with the registry API or the CLI.
+   */
+  @Override
+  public boolean dropTable(Identifier ident) {
+    throw new UnsupportedOperationException(
+        "Cannot drop "
+            + writeCollection(ident)
+            + ": dropping would delete every version of the collection; delete it with the"
+            + " registry API or the CLI (artifact delete) instead");
+  }
+
+  // ---- not supported -------------------------------------------------------------------------
+
+  @Override
+  public Table alterTable(Identifier ident, TableChange... changes) {
+    throw new UnsupportedOperationException(
+        "Cannot alter " + ident + ": artifact versions are immutable; write a new version");
+  }
+
+  @Override
+  public void renameTable(Identifier oldIdent, Identifier newIdent) {
+    throw new UnsupportedOperationException("Cannot rename " + oldIdent + ": not supported");
+  }
+
+  @Override
+  public void createNamespace(String[] namespace, Map<String, String> metadata) {
+    throw new UnsupportedOperationException("Projects are created by their first artifact");
+  }
+
+  @Override
+  public void alterNamespace(String[] namespace, NamespaceChange... changes) {
+    throw new UnsupportedOperationException("Cannot alter a project");
+  }
+
+  @Override
+  public boolean dropNamespace(String[] namespace, boolean cascade) {
+    throw new UnsupportedOperationException("Cannot drop a project; delete its collections");
+  }
+
+  // ---- read path helpers ---------------------------------------------------------------------
+
+  private String registryUri;
+  private CatalogIdentifiers identifiers;
+
+  private dev.artifacts.common.registry.ArtifactRegistry registry() {
+    return SparkRegistries.open(registryUri, org.apache.spark.sql.SparkSession.active());
+  }
+
+  private boolean projectExists(String[] namespace) {
+    String[] ep = identifiers.project(namespace);
+    return !registry().collections(ep[0], ep[1], null).isEmpty();
+  }
+
+  /** Resolves once and plans: the table is pinned to one version. */
+  private ArtifactTable pinned(
+      Identifier ident,
+      Map<String, String> timeTravel,
+      java.util.Set<org.apache.spark.sql.connector.catalog.TableCapability> capabilities)
+      throws NoSuchTableException {
+    org.apache.spark.sql.SparkSession session = org.apache.spark.sql.SparkSession.active();
+    dev.artifacts.common.name.ArtifactPath collection = identifiers.collection(ident);
+    dev.artifacts.common.registry.ArtifactRegistry registry = registry();
+    java.util.Optional<dev.artifacts.common.registry.ArtifactVersion> version =
+        VersionResolver.resolveIfExists(registry, collection, timeTravel, PinnedRead.zone(session));
+    if (version.isEmpty()) {
+      throw new NoSuchTableException(
+          "Cannot read "
+              + collection.collectionPath()
+              + ": no such collection in registry "
+              + registryUri
+              + " (catalog "
+              + name
+              + ")",
+          scala.Option.empty());
+    }
+    Map<String, String> options = new java.util.HashMap<>(timeTravel);
+    options.put(dev.artifacts.common.options.ArtifactOptions.REGISTRY, registryUri);
+    PinnedRead read =
+        PinnedRead.of(session, registryUri, registry, collection, version.get(), options, null);
+    return new ArtifactTable(
+        registryUri,
+        collection,
+        version.get(),
+        read.schema(),
+        read.partitioning(),
+        options,
+        capabilities,
+        read.plan());
+  }
+
+  // ---- write-side helpers ---------------------------------------------------------------------
+
+  private static final Set<TableCapability> WRITE_CAPABILITIES =
+      Set.of(
+          TableCapability.BATCH_WRITE, TableCapability.TRUNCATE, TableCapability.OVERWRITE_DYNAMIC);
+
+  private static final Set<TableCapability> WRITE_CAPABILITIES_ANY_SCHEMA =
+      Set.of(
+          TableCapability.BATCH_WRITE,
+          TableCapability.TRUNCATE,
+          TableCapability.OVERWRITE_DYNAMIC,
+          TableCapability.ACCEPT_ANY_SCHEMA);
+
+  private StagedTable staged(
+      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
+    ArtifactPath collection = writeCollection(ident);
+    WriteTarget target =
+        new WriteTarget(
+            writeRegistryUri(),
+            collection,
+            WriteTarget.partitionColumns(partitions, collection),
+            null);
+    return new ArtifactStagedTable(target, schema, partitions, properties);
+  }
+
+  private String writeRegistryUri() {
+    return CatalogIdentifiers.registryUri(SparkSession.active(), name);
+  }
+
+  private ArtifactRegistry writeRegistry() {
+    return SparkRegistries.open(writeRegistryUri(), SparkSession.active());
+  }
+
+  private ArtifactPath writeCollection(Identifier ident) {
+    return CatalogIdentifiers.collection(
+        ident, CatalogIdentifiers.defaultEntity(SparkSession.active(), name));
+  }
+}

@@ -1,0 +1,51 @@
+package dev.artifacts.spark.source;
+
+import org.apache.spark.sql.connector.write.LogicalWriteInfo;
+import org.apache.spark.sql.connector.write.SupportsDynamicOverwrite;
+import org.apache.spark.sql.connector.write.SupportsTruncate;
+import org.apache.spark.sql.connector.write.Write;
+import org.apache.spark.sql.connector.write.WriteBuilder;
+
+/**
+ * Chooses what the new version holds: the latest version plus the written files (append, the
+ * default), exactly the written files ({@link #truncate}, and every create/replace-as-select), or
+ * the latest version with the written partitions replaced ({@link #overwriteDynamicPartitions}).
+ */
+final class ArtifactWriteBuilder implements SupportsTruncate, SupportsDynamicOverwrite {
+  /** What the committed version holds. */
+  enum Mode {
+    /** Exactly the written files. */
+    REPLACE,
+    /** The latest version at commit time plus the written files. */
+    APPEND,
+    /** The latest version at commit time with the written partitions replaced. */
+    DYNAMIC_OVERWRITE
+  }
+
+  private final WriteTarget target;
+  private final LogicalWriteInfo info;
+  private Mode mode;
+
+  ArtifactWriteBuilder(WriteTarget target, LogicalWriteInfo info, Mode mode) {
+    this.target = target;
+    this.info = info;
+    this.mode = mode;
+  }
+
+  @Override
+  public WriteBuilder truncate() {
+    mode = Mode.REPLACE;
+    return this;
+  }
+
+  @Override
+  public WriteBuilder overwriteDynamicPartitions() {
+    mode = Mode.DYNAMIC_OVERWRITE;
+    return this;
+  }
+
+  @Override
+  public Write build() {
+    return new ArtifactWrite(target, info, mode);
+  }
+}
