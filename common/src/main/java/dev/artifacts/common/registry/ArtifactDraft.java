@@ -44,6 +44,11 @@ public final class ArtifactDraft {
   // Bodies this draft stored itself or inherited from a committed base: the registry need not
   // check that they exist, which matters for commits of millions of entries.
   private final Set<String> knownBodies = ConcurrentHashMap.newKeySet();
+  // The draft's own changes relative to its base, kept so that a commit can re-apply them to a
+  // newer latest version (see rebaseOnLatest). Removals are in call order; later adds win.
+  private final Map<String, ManifestEntry> added = new ConcurrentHashMap<>();
+  private final List<String> removals = java.util.Collections.synchronizedList(new ArrayList<>());
+  private volatile boolean rebaseOnLatest;
 
   private String description;
   private Map<String, Object> metadata = Map.of();
@@ -217,6 +222,9 @@ public final class ArtifactDraft {
   /** Removes an entry, or every entry under a directory path. Returns how many were removed. */
   public int remove(String path) {
     String p = EntryPaths.normalize(path, collection);
+    removals.add(p);
+    added.remove(p);
+    added.keySet().removeIf(k -> k.startsWith(p + "/"));
     if (entries.remove(p) != null) {
       return 1;
     }
@@ -249,6 +257,48 @@ public final class ArtifactDraft {
   }
 
   /** The manifest the draft would commit now. */
+  /**
+   * Makes the commit apply this draft's changes (entries added or replaced, paths removed) to the
+   * collection's latest version <em>at commit time</em>, on every commit attempt, instead of
+   * committing the manifest it was built from. Concurrent appenders then never drop each other's
+   * entries: this is the semantics of Spark's append and dynamic partition overwrite and of a
+   * streaming sink that appends per checkpoint. Without it a draft commits exactly its manifest,
+   * like W&amp;B's {@code new_draft()}.
+   */
+  public ArtifactDraft rebaseOnLatest() {
+    this.rebaseOnLatest = true;
+    return this;
+  }
+
+  public boolean rebasesOnLatest() {
+    return rebaseOnLatest;
+  }
+
+  /**
+   * The manifest this draft's changes produce on top of {@code latest}: removals first (a path, or
+   * a directory and everything under it), then the added entries.
+   */
+  public Manifest manifestOn(Manifest latest) {
+    Map<String, ManifestEntry> merged = new java.util.HashMap<>(latest.entries().size() * 2);
+    for (ManifestEntry e : latest.entries()) {
+      merged.put(e.path(), e);
+    }
+    synchronized (removals) {
+      for (String r : removals) {
+        merged.remove(r);
+        String dir = r + "/";
+        merged.keySet().removeIf(k -> k.startsWith(dir));
+      }
+    }
+    merged.putAll(added);
+    return Manifest.of(Manifest.STORAGE_LAYOUT_V2, storageRegion, merged.values());
+  }
+
+  /** True if {@code path} is an entry this draft added or replaced (not one it inherited). */
+  public boolean isAdded(String path) {
+    return added.containsKey(path);
+  }
+
   public Manifest manifest() {
     return Manifest.of(Manifest.STORAGE_LAYOUT_V2, storageRegion, entries.values());
   }
@@ -259,6 +309,7 @@ public final class ArtifactDraft {
 
   private ManifestEntry put(ManifestEntry e) {
     entries.put(e.path(), e);
+    added.put(e.path(), e);
     entryListener.accept(e);
     return e;
   }

@@ -439,21 +439,26 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     long start = System.nanoTime();
     Coll c = coll(draft.collection());
     List<String> aliases = requestedAliases(draft.aliases(), c.path());
-    Manifest manifest = draft.manifest();
-    checkBodies(c, manifest, draft);
+    Manifest own = draft.manifest();
+    checkBodies(c, own, draft);
     ensureCollection(c, draft.type(), CollectionInfo.Kind.SEQUENCE);
 
-    ManifestWriter.Serialized serialized =
-        ManifestWriter.serialize(manifest, ManifestWriter.Style.CANONICAL);
-    byte[] manifestBytes = serialized.bytes();
-    String digest = serialized.result().artifactDigest();
-    String manifestMd5 = serialized.result().fileMd5Base64();
-    String manifestRel = c.rel() + "/manifests/" + Digests.base64ToHex(manifestMd5) + ".json";
-    boolean manifestWritten = false;
-
+    Prepared prepared = null;
     for (int attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       Snapshot s = new Snapshot(c, false);
       OptionalInt latest = s.latest();
+      Manifest manifest = own;
+      String baseId = draft.base().map(ArtifactVersion::id).orElse(null);
+      if (draft.rebasesOnLatest() && latest.isPresent() && !isBase(draft, latest.getAsInt())) {
+        // Another writer committed since the draft's base: apply our changes to theirs.
+        ArtifactVersion newest = version(new Snapshot(c, true), latest.getAsInt()).orElseThrow();
+        manifest = draft.manifestOn(manifest(newest));
+        baseId = newest.id();
+      }
+      if (prepared == null || !prepared.manifest().equals(manifest)) {
+        prepared = prepare(c, manifest);
+      }
+      String digest = prepared.digest();
       if (latest.isPresent()) {
         Optional<VersionRecord> latestRecord = readRecord(c, latest.getAsInt());
         if (latestRecord.isPresent() && latestRecord.get().digest().equals(digest)) {
@@ -466,10 +471,10 @@ public final class FileSystemRegistry implements ArtifactRegistry {
           return new CommitResult(existing, false);
         }
       }
-      if (!manifestWritten) {
+      if (!prepared.written()) {
         // Content-addressed: an existing file of this name already holds these exact bytes.
-        files.createOnceBytes(layout.resolve(manifestRel), manifestBytes);
-        manifestWritten = true;
+        files.createOnceBytes(layout.resolve(prepared.rel()), prepared.bytes());
+        prepared = prepared.markWritten();
       }
       int index = s.nextIndex();
       VersionRecord record =
@@ -479,8 +484,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               index,
               digest,
               draft.type(),
-              manifestRel,
-              manifestMd5,
+              prepared.rel(),
+              prepared.fileMd5(),
               manifest.totalSize(),
               manifest.fileCount(),
               draft.description(),
@@ -490,7 +495,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               Instant.now().toString(),
               draft.run().map(RunInfo::id).orElse(null),
               draft.commitProperties(),
-              draft.base().map(ArtifactVersion::id).orElse(null),
+              baseId,
               null,
               null,
               null);
@@ -515,6 +520,32 @@ public final class FileSystemRegistry implements ArtifactRegistry {
             + ": other writers kept committing first ("
             + MAX_COMMIT_ATTEMPTS
             + " attempts); nothing was committed, retry later");
+  }
+
+  /** A manifest serialised for one commit attempt, and whether its file is written yet. */
+  private record Prepared(
+      Manifest manifest, byte[] bytes, String digest, String fileMd5, String rel, boolean written) {
+    Prepared markWritten() {
+      return new Prepared(manifest, bytes, digest, fileMd5, rel, true);
+    }
+  }
+
+  private static Prepared prepare(Coll c, Manifest manifest) {
+    ManifestWriter.Serialized serialized =
+        ManifestWriter.serialize(manifest, ManifestWriter.Style.CANONICAL);
+    String md5 = serialized.result().fileMd5Base64();
+    return new Prepared(
+        manifest,
+        serialized.bytes(),
+        serialized.result().artifactDigest(),
+        md5,
+        c.rel() + "/manifests/" + Digests.base64ToHex(md5) + ".json",
+        false);
+  }
+
+  /** Whether {@code index} is the version the draft was created from (nothing to rebase onto). */
+  private static boolean isBase(ArtifactDraft draft, int index) {
+    return draft.base().map(b -> !b.isLink() && b.versionIndex() == index).orElse(false);
   }
 
   private boolean createVersion(Coll c, VersionRecord record) {
