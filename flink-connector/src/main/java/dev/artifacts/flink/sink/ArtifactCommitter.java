@@ -147,8 +147,11 @@ final class ArtifactCommitter implements Committer<ArtifactCommittable> {
               + config.type()
               + "'; set the type to match or write to another artifact");
     }
+    // Each checkpoint appends: re-applied onto the latest version at commit, so a version another
+    // writer committed meanwhile keeps its files.
     ArtifactDraft draft =
-        latest.isPresent() ? r.newDraft(latest.get()) : r.newDraft(artifact, config.type());
+        (latest.isPresent() ? r.newDraft(latest.get()) : r.newDraft(artifact, config.type()))
+            .rebaseOnLatest();
     for (ManifestEntry e : entries) {
       if (e.isReference()) {
         draft.addEntry(e);

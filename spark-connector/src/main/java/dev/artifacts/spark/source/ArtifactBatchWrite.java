@@ -161,9 +161,13 @@ final class ArtifactBatchWrite implements BatchWrite {
               : reg.collection(target.collection())
                   .map(c -> c.type())
                   .orElse(dev.artifacts.common.options.ArtifactOptions.DEFAULT_TYPE);
-      return reg.newDraft(target.collection(), type);
+      ArtifactDraft fresh = reg.newDraft(target.collection(), type);
+      // A first append may race another: re-apply onto whatever exists at commit.
+      return replaceAll ? fresh : fresh.rebaseOnLatest();
     }
-    ArtifactDraft draft = reg.newDraft(latest.get());
+    // Append and partition replace apply to the latest version when the commit happens, so a
+    // version another writer committed meanwhile keeps its files.
+    ArtifactDraft draft = reg.newDraft(latest.get()).rebaseOnLatest();
     if (mode == ArtifactWriteBuilder.Mode.DYNAMIC_OVERWRITE) {
       Set<String> partitions = new LinkedHashSet<>();
       files.forEach(f -> partitions.add(f.partitionDir()));

@@ -391,6 +391,41 @@ class ArtifactWriteTest {
     assertThat(filesUnder(tmp.resolve("registry/acme/etl/staging"))).isEmpty();
   }
 
+  @Test
+  void concurrentAppendsKeepEveryRow() throws Exception {
+    String path = collection();
+    ArtifactWriter.write(events(2, 0), path, opts(), SaveMode.Overwrite);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<ArtifactVersion>> results = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        int offset = 1000 * (i + 1);
+        Callable<ArtifactVersion> append =
+            () ->
+                ArtifactWriter.write(
+                    spark
+                        .range(offset, offset + 5, 1, 1)
+                        .selectExpr(
+                            "id",
+                            "concat('n', id) as name",
+                            "cast(id % 3 as string) as day",
+                            "id * 1.5 as score"),
+                    path,
+                    opts(),
+                    SaveMode.Append);
+        results.add(pool.submit(append));
+      }
+      for (Future<ArtifactVersion> f : results) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    // Each append re-applies its files onto whatever was latest when it committed.
+    long rows = spark.read().format("artifact").option("registry", registryUri).load(path).count();
+    assertThat(rows).isEqualTo(2 + 4 * 5);
+  }
+
   // ---- catalog -------------------------------------------------------------------------------
 
   @Test
