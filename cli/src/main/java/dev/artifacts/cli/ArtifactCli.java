@@ -136,7 +136,7 @@ public final class ArtifactCli {
       if (uri == null || uri.isBlank()) {
         uri = Path.of(System.getProperty("user.home"), ".artifact-registry").toString();
       }
-      try (ArtifactRegistry registry = ArtifactRegistries.open(uri)) {
+      try (ArtifactRegistry registry = ArtifactRegistries.open(uri, env)) {
         return dispatch(registry, command, rest);
       }
     } catch (Args.UsageException e) {
