@@ -85,10 +85,11 @@ final class Gql {
       }
       """;
 
+  /** {@code versionIndex} is selected beyond §7.3: the index may only be known once committed. */
   static final String COMMIT_ARTIFACT =
       """
       mutation CommitArtifact($artifactID: ID!) {
-        commitArtifact(input: {artifactID: $artifactID}) { artifact { id digest } }
+        commitArtifact(input: {artifactID: $artifactID}) { artifact { id digest versionIndex } }
       }
       """;
 

@@ -375,8 +375,20 @@ public final class WandbRegistry implements ArtifactRegistry {
       throw new ArtifactException(
           "Cannot commit " + coll + ": " + e.getMessage() + ". Nothing was committed", e);
     }
-    WandbClient.require(committed, "commitArtifact.artifact", "CommitArtifact", coll.toString());
-    ArtifactVersion version = byIndex(coll, created.path("versionIndex").asInt());
+    JsonNode done =
+        WandbClient.require(
+            committed, "commitArtifact.artifact", "CommitArtifact", coll.toString());
+    JsonNode index =
+        done.hasNonNull("versionIndex") ? done.get("versionIndex") : created.get("versionIndex");
+    if (index == null || index.isNull()) {
+      throw new ArtifactException(
+          "Committed "
+              + coll
+              + " (version "
+              + artifactId
+              + ") but the server named no version index");
+    }
+    ArtifactVersion version = byIndex(coll, index.asInt());
     LOG.info(
         "Committed {} ({} entries, {} files / {} bytes uploaded) in {} ms",
         version.path(),
