@@ -70,7 +70,9 @@ public final class ArtifactCli {
         gc [--grace DURATION] [--dry-run]             remove unreferenced objects and staging
 
       NAME is [entity/][project/]name; WANDB_ENTITY and WANDB_PROJECT give the defaults.
-      The registry is --registry, else $ARTIFACT_REGISTRY, else ~/.artifact-registry.
+      The registry is --registry, else $ARTIFACT_REGISTRY, else ~/.artifact-registry: a path or
+      file:, hdfs:, s3a: URI, or 'wandb' (or https://BASE_URL) for a W&B server, with
+      WANDB_API_KEY (or ~/.netrc), WANDB_BASE_URL and WANDB_CACHE_DIR.
       """;
 
   private static final ObjectMapper JSON =
@@ -136,7 +138,7 @@ public final class ArtifactCli {
       if (uri == null || uri.isBlank()) {
         uri = Path.of(System.getProperty("user.home"), ".artifact-registry").toString();
       }
-      try (ArtifactRegistry registry = ArtifactRegistries.open(uri)) {
+      try (ArtifactRegistry registry = ArtifactRegistries.open(uri, env)) {
         return dispatch(registry, command, rest);
       }
     } catch (Args.UsageException e) {

@@ -1,0 +1,1207 @@
+package dev.artifacts.common.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.artifacts.common.digest.ArtifactDigester;
+import dev.artifacts.common.digest.Digests;
+import dev.artifacts.common.reference.ArtifactIds;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import okhttp3.mockwebserver.SocketPolicy;
+
+/**
+ * A W&amp;B-like server for tests, on 127.0.0.1 only: a GraphQL endpoint ({@code /graphql}) with a
+ * stateful implementation of the operations the W&amp;B backend sends (WANDB-FORMAT.md §7), and a
+ * second server playing presigned object storage that <b>rejects any request carrying {@code
+ * Authorization}</b> (and records it as a violation).
+ *
+ * <p>Semantics modelled: runs ({@code UpsertBucket}); {@code createArtifact} with digest
+ * deduplication against committed versions of the collection ({@code COMMITTED} answer); {@code
+ * createArtifactFiles} answering {@code uploadUrl: null} for bytes already stored, with the {@code
+ * birthArtifactID} of the first upload; uploads checked against {@code Content-MD5} and a signature
+ * header that must be sent exactly as given; multipart uploads (parts checked by {@code
+ * Content-MD5}, ETags checked at completion); manifest upload checked against the second {@code
+ * createArtifactManifest} digest; {@code commitArtifact} refusing a version whose manifest or files
+ * were not uploaded, assigning the next version index and moving aliases ({@code latest} too);
+ * memberships by alias or {@code vN}; Relay pagination; aliases, updates, deletes, links and
+ * lineage. Version indices are assigned at commit so failed commits leave no gaps (the real
+ * server's rule is not visible in client code).
+ *
+ * <p>Failure injection: {@link #failNext} (any GraphQL operation: status, {@code Retry-After},
+ * GraphQL errors), {@link #failStorage} (next storage PUT or GET), {@link #dropNextUpload} and
+ * {@link #dropNextDownload} (connection closed after the request / halfway through the body).
+ */
+public final class FakeWandbServer implements AutoCloseable {
+  public static final String API_KEY = "test-api-key";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final MockWebServer api = new MockWebServer();
+  private final MockWebServer storage = new MockWebServer();
+  private final Object lock = new Object();
+
+  /** Every GraphQL operation name received, in order. */
+  public final List<String> operations = new CopyOnWriteArrayList<>();
+
+  /** Variables of every GraphQL call, in order (same indices as {@link #operations}). */
+  public final List<JsonNode> variables = new CopyOnWriteArrayList<>();
+
+  /** Storage requests as {@code METHOD path}. */
+  public final List<String> storageRequests = new CopyOnWriteArrayList<>();
+
+  /** Storage requests that carried an Authorization header: must stay empty. */
+  public final List<String> authViolations = new CopyOnWriteArrayList<>();
+
+  /** GraphQL requests seen with a wrong or missing key. */
+  public final AtomicInteger unauthorized = new AtomicInteger();
+
+  private final Map<String, Deque<MockResponse>> apiFaults = new ConcurrentHashMap<>();
+  private final Map<String, Deque<MockResponse>> storageFaults = new ConcurrentHashMap<>();
+  private final Set<String> forbidden = ConcurrentHashMap.newKeySet();
+
+  // ---- state -----------------------------------------------------------------------------------
+  private final Map<String, Coll> colls = new LinkedHashMap<>();
+  private final Map<String, Art> arts = new LinkedHashMap<>();
+  private final Map<String, byte[]> blobs = new HashMap<>();
+  private final Map<String, String> births = new HashMap<>();
+  private final Map<String, RunRec> runs = new LinkedHashMap<>();
+  private final Map<String, Multi> multiparts = new HashMap<>();
+  private int nextId = 100;
+  private long clock = 1_700_000_000L;
+
+  private static final class Coll {
+    String id;
+    String entity;
+    String project;
+    String name;
+    String type;
+    boolean portfolio;
+    int nextIndex;
+    String description;
+    String createdAt;
+    final List<Member> members = new ArrayList<>();
+  }
+
+  private static final class Member {
+    Art art;
+    int index;
+    final Set<String> aliases = new LinkedHashSet<>();
+  }
+
+  private static final class Art {
+    String id;
+    Coll seq;
+    int versionIndex = -1;
+    String state = "PENDING";
+    String digest;
+    String type;
+    String description;
+    String metadata;
+    Long ttl;
+    final List<String> tags = new ArrayList<>();
+    final List<String> pendingAliases = new ArrayList<>();
+    String createdAt;
+    String updatedAt;
+    RunRec run;
+    byte[] manifest;
+    final List<String> manifestDigests = new ArrayList<>();
+    final Set<RunRec> usedBy = new LinkedHashSet<>();
+  }
+
+  private static final class RunRec {
+    String entity;
+    String project;
+    String name;
+    String displayName;
+    String jobType;
+    final List<Art> inputs = new ArrayList<>();
+    final List<Art> outputs = new ArrayList<>();
+  }
+
+  private static final class Multi {
+    String md5;
+    String artifactId;
+    final Map<Integer, String> hexMd5 = new TreeMap<>();
+    final Map<Integer, byte[]> parts = new TreeMap<>();
+    final Map<Integer, String> etags = new TreeMap<>();
+  }
+
+  public FakeWandbServer() throws IOException {
+    api.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return onApi(request);
+          }
+        });
+    storage.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return onStorage(request);
+          }
+        });
+    api.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+    storage.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+  }
+
+  /** The W&amp;B base URL ({@code http://127.0.0.1:PORT}). */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + api.getPort();
+  }
+
+  /** The storage server's base URL (presigned URLs point here). */
+  public String storageUrl() {
+    return "http://127.0.0.1:" + storage.getPort();
+  }
+
+  /** Environment for a client of this server, with its cache under {@code cacheDir}. */
+  public Map<String, String> env(java.nio.file.Path cacheDir) {
+    Map<String, String> env = new HashMap<>();
+    env.put("WANDB_API_KEY", API_KEY);
+    env.put("WANDB_CACHE_DIR", cacheDir.toString());
+    env.put("WANDB_ENTITY", "acme");
+    env.put("WANDB_PROJECT", "etl");
+    return env;
+  }
+
+  // ---- failure injection -----------------------------------------------------------------------
+
+  /** The next call of {@code operation} gets {@code response} instead of being served. */
+  public void failNext(String operation, MockResponse response) {
+    apiFaults.computeIfAbsent(operation, k -> new ArrayDeque<>()).add(response);
+  }
+
+  /** A GraphQL answer with HTTP 200 and one error. */
+  public static MockResponse graphqlError(String message) {
+    return json(200, "{\"errors\":[{\"message\":" + quote(message) + "}],\"data\":null}");
+  }
+
+  /** The next storage request with this method ({@code PUT} or {@code GET}) gets {@code r}. */
+  public void failStorage(String method, MockResponse r) {
+    storageFaults.computeIfAbsent(method, k -> new ArrayDeque<>()).add(r);
+  }
+
+  /** Closes the connection of the next storage PUT after its body, before any response. */
+  public void dropNextUpload() {
+    failStorage("PUT", new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_AFTER_REQUEST));
+  }
+
+  /** The next storage GET sends half its body, then the connection drops. */
+  public void dropNextDownload() {
+    storageFaults.computeIfAbsent("GET-HALF", k -> new ArrayDeque<>()).add(new MockResponse());
+  }
+
+  /** Calls concerning {@code entity/project} get HTTP 403. */
+  public void forbid(String entityProject) {
+    forbidden.add(entityProject);
+  }
+
+  // ---- inspection ------------------------------------------------------------------------------
+
+  public int count(String operation) {
+    return (int) operations.stream().filter(operation::equals).count();
+  }
+
+  public long storageCount(String prefix) {
+    return storageRequests.stream().filter(r -> r.startsWith(prefix)).count();
+  }
+
+  /** States of all artifacts of a collection, in creation order. */
+  public List<String> states(String entity, String project, String name) {
+    synchronized (lock) {
+      List<String> out = new ArrayList<>();
+      for (Art a : arts.values()) {
+        if (a.seq.entity.equals(entity)
+            && a.seq.project.equals(project)
+            && a.seq.name.equals(name)) {
+          out.add(a.state);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** The uploaded manifest of a committed version, or null. */
+  public byte[] manifestOf(String artifactId) {
+    synchronized (lock) {
+      Art a = arts.get(artifactId);
+      return a == null ? null : a.manifest;
+    }
+  }
+
+  public boolean hasBlob(String md5Base64) {
+    synchronized (lock) {
+      return blobs.containsKey(md5Base64);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    api.shutdown();
+    storage.shutdown();
+  }
+
+  // ---- GraphQL ---------------------------------------------------------------------------------
+
+  private MockResponse onApi(RecordedRequest request) {
+    if (!"POST".equals(request.getMethod()) || !request.getPath().endsWith("/graphql")) {
+      return json(404, "{\"errors\":[{\"message\":\"not found\"}]}");
+    }
+    JsonNode body;
+    try {
+      body = JSON.readTree(request.getBody().readUtf8());
+    } catch (IOException e) {
+      return json(400, "{\"errors\":[{\"message\":\"bad json\"}]}");
+    }
+    String op = body.path("operationName").asText();
+    JsonNode vars = body.path("variables");
+    operations.add(op);
+    variables.add(vars);
+    String expected =
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString(("api:" + API_KEY).getBytes(StandardCharsets.UTF_8));
+    if (!expected.equals(request.getHeader("Authorization"))) {
+      unauthorized.incrementAndGet();
+      return json(401, "{\"errors\":[{\"message\":\"user is not logged in\"}]}");
+    }
+    Deque<MockResponse> faults = apiFaults.get(op);
+    if (faults != null) {
+      MockResponse f = faults.poll();
+      if (f != null) {
+        return f;
+      }
+    }
+    String scope = scopeOf(vars);
+    if (scope != null && forbidden.contains(scope)) {
+      return json(403, "{\"errors\":[{\"message\":\"permission denied\"}]}");
+    }
+    synchronized (lock) {
+      try {
+        Object data = handle(op, vars);
+        ObjectNode root = JSON.createObjectNode();
+        root.set("data", JSON.valueToTree(data));
+        return json(200, JSON.writeValueAsString(root));
+      } catch (GqlError e) {
+        return graphqlError(e.getMessage());
+      } catch (IOException e) {
+        return json(500, "{\"errors\":[{\"message\":" + quote(e.toString()) + "}]}");
+      }
+    }
+  }
+
+  private static String scopeOf(JsonNode vars) {
+    JsonNode in = vars.has("input") ? vars.get("input") : vars;
+    String e = in.has("entityName") ? in.get("entityName").asText() : vars.path("entity").asText();
+    String p =
+        in.has("projectName") ? in.get("projectName").asText() : vars.path("project").asText();
+    return e.isEmpty() || p.isEmpty() ? null : e + "/" + p;
+  }
+
+  private static final class GqlError extends RuntimeException {
+    GqlError(String m) {
+      super(m);
+    }
+  }
+
+  private Object handle(String op, JsonNode v) throws IOException {
+    JsonNode in = v.path("input");
+    return switch (op) {
+      case "UpsertBucket" -> upsertBucket(v);
+      case "CreateArtifact" -> createArtifact(in);
+      case "CreateArtifactManifest" -> createManifest(in);
+      case "CreateArtifactFiles" -> createFiles(v);
+      case "CompleteMultipartUploadArtifact" -> completeMultipart(v);
+      case "CommitArtifact" -> commit(v.path("artifactID").asText());
+      case "ArtifactMembershipByName" -> membershipByName(v);
+      case "ArtifactManifest" -> Map.of("artifact", manifestOf(art(v.path("id").asText())));
+      case "ArtifactFileURLs" -> fileUrls(v);
+      case "ArtifactCollection" -> collection(v);
+      case "ArtifactTypeArtifactCollections" -> typeCollections(v);
+      case "ProjectArtifactTypes" -> projectTypes(v);
+      case "ArtifactVersions" -> versions(v);
+      case "AddAliases" -> aliases(in, true);
+      case "DeleteAliases" -> aliases(in, false);
+      case "UpdateArtifact" -> update(in);
+      case "DeleteArtifact" -> deleteArtifact(in);
+      case "DeleteArtifactSequence" -> deleteCollection(in.path("artifactSequenceID").asText());
+      case "DeleteArtifactPortfolio" -> deleteCollection(in.path("artifactPortfolioID").asText());
+      case "LinkArtifact" -> link(in);
+      case "UseArtifact" -> use(in);
+      case "ArtifactUsedBy" -> usedBy(v);
+      case "ArtifactCreatedBy" -> createdBy(v);
+      case "RunInputArtifacts" -> runArtifacts(v, true);
+      case "RunOutputArtifacts" -> runArtifacts(v, false);
+      default -> throw new GqlError("Cannot query unknown operation " + op);
+    };
+  }
+
+  private String now() {
+    return Instant.ofEpochSecond(clock++).toString().replace("Z", "");
+  }
+
+  private Object upsertBucket(JsonNode v) {
+    RunRec r = new RunRec();
+    r.entity = v.path("entity").asText();
+    r.project = v.path("project").asText();
+    r.name = v.path("name").asText();
+    if (!r.name.matches("[a-z0-9]{8}")) {
+      throw new GqlError("invalid run name " + r.name);
+    }
+    r.displayName = v.path("displayName").asText(null);
+    r.jobType = v.path("jobType").asText(null);
+    runs.put(r.entity + "/" + r.project + "/" + r.name, r);
+    return Map.of(
+        "upsertBucket",
+        Map.of(
+            "bucket",
+            Map.of(
+                "id",
+                "Run:" + r.name,
+                "name",
+                r.name,
+                "displayName",
+                r.displayName,
+                "project",
+                Map.of(
+                    "id",
+                    "Project:" + r.project,
+                    "name",
+                    r.project,
+                    "entity",
+                    Map.of("id", "Entity:" + r.entity, "name", r.entity))),
+            "inserted",
+            true));
+  }
+
+  private Coll coll(String entity, String project, String name) {
+    return colls.get(entity + "/" + project + "/" + name);
+  }
+
+  private Art art(String id) {
+    Art a = arts.get(id);
+    if (a == null) {
+      throw new GqlError("artifact " + id + " not found");
+    }
+    return a;
+  }
+
+  private Object createArtifact(JsonNode in) {
+    String entity = in.path("entityName").asText();
+    String project = in.path("projectName").asText();
+    String name = in.path("artifactCollectionName").asText();
+    String type = in.path("artifactTypeName").asText();
+    if (!"MANIFEST_MD5".equals(in.path("digestAlgorithm").asText())) {
+      throw new GqlError("unsupported digestAlgorithm");
+    }
+    if (in.path("clientID").asText().length() != 128
+        || in.path("sequenceClientID").asText().length() != 128) {
+      throw new GqlError("clientID and sequenceClientID must be 128 characters");
+    }
+    RunRec run = runs.get(entity + "/" + project + "/" + in.path("runName").asText());
+    if (run == null) {
+      throw new GqlError("run " + in.path("runName").asText() + " not found");
+    }
+    Coll c = coll(entity, project, name);
+    if (c == null) {
+      c = new Coll();
+      c.id = "ArtifactSequence:" + (nextId++);
+      c.entity = entity;
+      c.project = project;
+      c.name = name;
+      c.type = type;
+      c.createdAt = now();
+      colls.put(entity + "/" + project + "/" + name, c);
+    } else if (!c.type.equals(type)) {
+      throw new GqlError("artifact collection " + name + " has type " + c.type + ", not " + type);
+    }
+    String digest = in.path("digest").asText();
+    if (in.path("enableDigestDeduplication").asBoolean(false)) {
+      for (int i = c.members.size() - 1; i >= 0; i--) {
+        Member m = c.members.get(i);
+        if (m.art.state.equals("COMMITTED") && m.art.digest.equals(digest)) {
+          return Map.of("createArtifact", Map.of("artifact", created(m.art, c)));
+        }
+      }
+    }
+    Art a = new Art();
+    a.id =
+        Base64.getEncoder()
+            .encodeToString(("Artifact:" + (nextId++)).getBytes(StandardCharsets.UTF_8));
+    a.seq = c;
+    a.digest = digest;
+    a.type = type;
+    a.description = in.path("description").asText(null);
+    a.metadata = in.path("metadata").asText(null);
+    a.ttl = in.has("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : null;
+    in.path("tags").forEach(t -> a.tags.add(t.path("tagName").asText()));
+    in.path("aliases").forEach(al -> a.pendingAliases.add(al.path("alias").asText()));
+    a.createdAt = now();
+    a.updatedAt = a.createdAt;
+    a.run = run;
+    arts.put(a.id, a);
+    return Map.of("createArtifact", Map.of("artifact", created(a, c)));
+  }
+
+  private Map<String, Object> created(Art a, Coll c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", a.id);
+    m.put("state", a.state);
+    m.put("versionIndex", a.versionIndex < 0 ? null : a.versionIndex);
+    Member latest = latest(c);
+    Map<String, Object> seq = new LinkedHashMap<>();
+    seq.put("id", c.id);
+    seq.put("latestArtifact", latest == null ? null : Map.of("id", latest.art.id));
+    m.put("artifactSequence", seq);
+    return m;
+  }
+
+  private static Member latest(Coll c) {
+    for (Member m : c.members) {
+      if (m.aliases.contains("latest")) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  private Object createManifest(JsonNode in) {
+    Art a = art(in.path("artifactID").asText());
+    if (!a.state.equals("PENDING")) {
+      throw new GqlError("artifact " + a.id + " is not pending");
+    }
+    if (!"wandb_manifest.json".equals(in.path("name").asText())
+        || !"FULL".equals(in.path("type").asText())) {
+      throw new GqlError("unexpected manifest name or type");
+    }
+    a.manifestDigests.add(in.path("digest").asText());
+    Map<String, Object> file = new LinkedHashMap<>();
+    file.put("id", "File:manifest-" + a.id);
+    file.put("name", "wandb_manifest.json");
+    if (in.path("includeUpload").asBoolean(false)) {
+      file.put(
+          "uploadUrl",
+          storageUrl()
+              + "/manifest/"
+              + ArtifactIds.toHex(a.id)
+              + "?digest="
+              + java.net.URLEncoder.encode(in.path("digest").asText(), StandardCharsets.UTF_8));
+      file.put("uploadHeaders", List.of("Content-Type:application/json"));
+    } else {
+      file.put("uploadUrl", null);
+      file.put("uploadHeaders", List.of());
+    }
+    return Map.of(
+        "createArtifactManifest",
+        Map.of("artifactManifest", Map.of("id", "ArtifactManifest:" + a.id, "file", file)));
+  }
+
+  private Object createFiles(JsonNode v) {
+    if (!"V2".equals(v.path("storageLayout").asText())) {
+      throw new GqlError("storageLayout must be V2");
+    }
+    List<Object> edges = new ArrayList<>();
+    for (JsonNode spec : v.path("artifactFiles")) {
+      Art a = art(spec.path("artifactID").asText());
+      if (!spec.path("artifactManifestID").asText().equals("ArtifactManifest:" + a.id)) {
+        throw new GqlError("bad artifactManifestID");
+      }
+      String md5 = spec.path("md5").asText();
+      String hex = Digests.base64ToHex(md5);
+      Map<String, Object> node = new LinkedHashMap<>();
+      node.put("id", "File:" + hex);
+      node.put("name", spec.path("name").asText());
+      node.put("displayName", spec.path("name").asText());
+      node.put("storagePath", "wandb_artifacts/" + hex);
+      node.put("uploadMultipartUrls", null);
+      if (blobs.containsKey(md5)) {
+        node.put("uploadUrl", null);
+        node.put("uploadHeaders", List.of());
+        node.put("artifact", Map.of("id", births.get(md5)));
+      } else {
+        births.put(md5, a.id);
+        node.put("artifact", Map.of("id", a.id));
+        if (spec.has("uploadPartsInput")) {
+          Multi m = new Multi();
+          m.md5 = md5;
+          m.artifactId = a.id;
+          String uploadId = "upload-" + (nextId++);
+          List<Object> urls = new ArrayList<>();
+          for (JsonNode p : spec.path("uploadPartsInput")) {
+            int n = p.path("partNumber").asInt();
+            m.hexMd5.put(n, p.path("hexMD5").asText());
+            urls.add(
+                Map.of("partNumber", n, "uploadUrl", storageUrl() + "/part/" + uploadId + "/" + n));
+          }
+          multiparts.put(uploadId, m);
+          node.put("uploadUrl", null);
+          node.put("uploadHeaders", List.of("Content-Type:application/octet-stream"));
+          node.put("uploadMultipartUrls", Map.of("uploadID", uploadId, "uploadUrlParts", urls));
+        } else {
+          node.put("uploadUrl", storageUrl() + "/put/" + hex + "?X-Sig=abc");
+          node.put("uploadHeaders", List.of("Content-MD5:" + md5, "X-Fake-Signature: sig-" + hex));
+        }
+      }
+      edges.add(Map.of("node", node));
+    }
+    return Map.of("createArtifactFiles", Map.of("files", Map.of("edges", edges)));
+  }
+
+  private Object completeMultipart(JsonNode v) {
+    if (!"Complete".equals(v.path("completeMultipartAction").asText())) {
+      throw new GqlError("unsupported action");
+    }
+    Multi m = multiparts.get(v.path("uploadID").asText());
+    if (m == null || !m.artifactId.equals(v.path("artifactID").asText())) {
+      throw new GqlError("unknown upload");
+    }
+    if (!v.path("storagePath").asText().equals("wandb_artifacts/" + Digests.base64ToHex(m.md5))) {
+      throw new GqlError("bad storagePath");
+    }
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    int expected = 1;
+    for (JsonNode p : v.path("completedParts")) {
+      int n = p.path("partNumber").asInt();
+      if (n != expected++ || !p.path("hexMD5").asText().equals(m.etags.get(n))) {
+        throw new GqlError("part " + n + " does not match its ETag");
+      }
+      all.writeBytes(m.parts.get(n));
+    }
+    if (expected - 1 != m.hexMd5.size()) {
+      throw new GqlError("missing parts");
+    }
+    byte[] bytes = all.toByteArray();
+    if (!Digests.md5Base64(bytes).equals(m.md5)) {
+      throw new GqlError("assembled object does not match its MD5");
+    }
+    blobs.put(m.md5, bytes);
+    return Map.of("completeMultipartUploadArtifact", Map.of("digest", m.md5));
+  }
+
+  private Object commit(String id) throws IOException {
+    Art a = art(id);
+    if (!a.state.equals("PENDING")) {
+      throw new GqlError("artifact " + id + " is not pending");
+    }
+    if (a.manifest == null) {
+      throw new GqlError("artifact " + id + " has no uploaded manifest");
+    }
+    JsonNode manifest = JSON.readTree(a.manifest);
+    ArtifactDigester digester = new ArtifactDigester();
+    List<String> paths = new ArrayList<>();
+    manifest.path("contents").fieldNames().forEachRemaining(paths::add);
+    paths.sort(Digests.CODE_POINT_ORDER);
+    for (String p : paths) {
+      JsonNode e = manifest.path("contents").path(p);
+      digester.add(p, e.path("digest").asText());
+      if (!e.has("ref") && !blobs.containsKey(e.path("digest").asText())) {
+        throw new GqlError("file " + p + " of artifact " + id + " was not uploaded");
+      }
+      if (!e.has("ref") && !e.has("birthArtifactID")) {
+        throw new GqlError("file " + p + " has no birthArtifactID");
+      }
+    }
+    if (!digester.finish().equals(a.digest)) {
+      throw new GqlError("manifest does not match the artifact digest");
+    }
+    Coll c = a.seq;
+    a.state = "COMMITTED";
+    a.versionIndex = c.nextIndex++;
+    Member m = new Member();
+    m.art = a;
+    m.index = a.versionIndex;
+    c.members.add(m);
+    for (String alias : a.pendingAliases) {
+      setAlias(c, m, alias);
+    }
+    a.run.outputs.add(a);
+    return Map.of(
+        "commitArtifact",
+        Map.of("artifact", Map.of("id", a.id, "digest", a.digest, "versionIndex", a.versionIndex)));
+  }
+
+  private static void setAlias(Coll c, Member m, String alias) {
+    for (Member other : c.members) {
+      other.aliases.remove(alias);
+    }
+    m.aliases.add(alias);
+  }
+
+  private Object membershipByName(JsonNode v) {
+    String name = v.path("name").asText();
+    int colon = name.indexOf(':');
+    Coll c = coll(v.path("entity").asText(), v.path("project").asText(), name.substring(0, colon));
+    String alias = name.substring(colon + 1);
+    Member found = null;
+    if (c != null) {
+      for (Member m : c.members) {
+        if (!m.art.state.equals("COMMITTED")) {
+          continue;
+        }
+        if (alias.equals("v" + m.index) || m.aliases.contains(alias)) {
+          found = m;
+        }
+      }
+    }
+    Map<String, Object> project = new LinkedHashMap<>();
+    project.put("artifactCollectionMembership", found == null ? null : membership(c, found));
+    return Map.of("project", project);
+  }
+
+  private Map<String, Object> membership(Coll c, Member m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", "Membership:" + c.id + ":" + m.index);
+    out.put("versionIndex", m.index);
+    out.put("aliases", m.aliases.stream().map(a -> Map.of("alias", a)).toList());
+    out.put(
+        "artifactCollection",
+        Map.of(
+            "__typename", c.portfolio ? "ArtifactPortfolio" : "ArtifactSequence", "name", c.name));
+    out.put("artifact", fragment(m.art));
+    return out;
+  }
+
+  private Map<String, Object> fragment(Art a) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("id", a.id);
+    f.put("digest", a.digest);
+    f.put("state", a.state);
+    long size = 0;
+    long count = 0;
+    if (a.manifest != null) {
+      try {
+        for (JsonNode e : JSON.readTree(a.manifest).path("contents")) {
+          size += e.path("size").asLong(0);
+          count++;
+        }
+      } catch (IOException e) {
+        throw new GqlError(e.toString());
+      }
+    }
+    f.put("size", size);
+    f.put("versionIndex", a.versionIndex < 0 ? null : a.versionIndex);
+    f.put("fileCount", count);
+    f.put("artifactType", Map.of("name", a.type));
+    f.put(
+        "artifactSequence",
+        Map.of(
+            "name",
+            a.seq.name,
+            "project",
+            Map.of("name", a.seq.project, "entity", Map.of("name", a.seq.entity))));
+    f.put("description", a.description);
+    f.put("metadata", a.metadata);
+    f.put("ttlDurationSeconds", a.ttl == null ? -2 : a.ttl);
+    f.put("ttlIsInherited", false);
+    f.put("tags", a.tags.stream().map(t -> Map.of("name", t)).toList());
+    List<Object> aliases = new ArrayList<>();
+    for (Coll c : colls.values()) {
+      for (Member m : c.members) {
+        if (m.art == a) {
+          m.aliases.forEach(
+              al -> aliases.add(Map.of("artifactCollection", Map.of("name", c.name), "alias", al)));
+        }
+      }
+    }
+    f.put("aliases", aliases);
+    f.put("historyStep", null);
+    f.put("createdAt", a.createdAt);
+    f.put("updatedAt", a.updatedAt);
+    f.put("commitHash", null);
+    f.put(
+        "createdBy",
+        Map.of(
+            "__typename",
+            "Run",
+            "name",
+            a.run.name,
+            "displayName",
+            String.valueOf(a.run.displayName),
+            "jobType",
+            String.valueOf(a.run.jobType)));
+    return f;
+  }
+
+  private Map<String, Object> manifestOf(Art a) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(
+        "currentManifest",
+        a.manifest == null
+            ? null
+            : Map.of(
+                "file",
+                Map.of("directUrl", storageUrl() + "/manifest/" + ArtifactIds.toHex(a.id))));
+    return m;
+  }
+
+  private Object fileUrls(JsonNode v) throws IOException {
+    Art a = art(v.path("id").asText());
+    List<Object> nodes = new ArrayList<>();
+    if (a.manifest != null) {
+      JsonNode contents = JSON.readTree(a.manifest).path("contents");
+      Iterator<String> names = contents.fieldNames();
+      while (names.hasNext()) {
+        String name = names.next();
+        JsonNode e = contents.get(name);
+        if (!e.has("ref")) {
+          nodes.add(
+              Map.of(
+                  "name",
+                  name,
+                  "directUrl",
+                  storageUrl()
+                      + "/get/"
+                      + Digests.base64ToHex(e.path("digest").asText())
+                      + "?X-Sig=xyz"));
+        }
+      }
+    }
+    return Map.of("artifact", Map.of("files", page(nodes, v)));
+  }
+
+  /** A Relay page of {@code nodes}: cursors are decimal offsets. */
+  private static Map<String, Object> page(List<?> nodes, JsonNode v) {
+    int from = v.hasNonNull("cursor") ? Integer.parseInt(v.get("cursor").asText()) : 0;
+    int first = v.path("perPage").asInt(50);
+    int to = Math.min(nodes.size(), from + first);
+    List<Object> edges = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      Object n = nodes.get(i);
+      edges.add(n instanceof Edge e ? e.edge : Map.of("node", n));
+    }
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("endCursor", String.valueOf(to));
+    info.put("hasNextPage", to < nodes.size());
+    Map<String, Object> conn = new LinkedHashMap<>();
+    conn.put("totalCount", nodes.size());
+    conn.put("pageInfo", info);
+    conn.put("edges", edges);
+    return conn;
+  }
+
+  private record Edge(Map<String, Object> edge) {}
+
+  private Map<String, Object> collectionNode(Coll c) {
+    Map<String, Object> n = new LinkedHashMap<>();
+    n.put("__typename", c.portfolio ? "ArtifactPortfolio" : "ArtifactSequence");
+    n.put("id", c.id);
+    n.put("name", c.name);
+    n.put("description", c.description);
+    n.put("createdAt", c.createdAt);
+    n.put("defaultArtifactType", Map.of("name", c.type));
+    n.put("tags", Map.of("edges", List.of()));
+    long committed = c.members.stream().filter(m -> m.art.state.equals("COMMITTED")).count();
+    n.put("artifacts", Map.of("totalCount", committed));
+    return n;
+  }
+
+  private Object collection(JsonNode v) {
+    Coll c = coll(v.path("entity").asText(), v.path("project").asText(), v.path("name").asText());
+    Map<String, Object> project = new LinkedHashMap<>();
+    project.put("artifactCollection", c == null ? null : collectionNode(c));
+    return Map.of("project", project);
+  }
+
+  private List<Coll> projectColls(JsonNode v) {
+    return colls.values().stream()
+        .filter(
+            c ->
+                c.entity.equals(v.path("entity").asText())
+                    && c.project.equals(v.path("project").asText()))
+        .sorted(Comparator.comparing(c -> c.name))
+        .toList();
+  }
+
+  private Object typeCollections(JsonNode v) {
+    List<Object> nodes = new ArrayList<>();
+    for (Coll c : projectColls(v)) {
+      if (c.type.equals(v.path("type").asText())) {
+        nodes.add(collectionNode(c));
+      }
+    }
+    return Map.of("project", Map.of("artifactType", Map.of("artifactCollections", page(nodes, v))));
+  }
+
+  private Object projectTypes(JsonNode v) {
+    Set<String> types = new java.util.TreeSet<>();
+    projectColls(v).forEach(c -> types.add(c.type));
+    List<Object> nodes = new ArrayList<>();
+    types.forEach(t -> nodes.add(Map.of("name", t)));
+    return Map.of("project", Map.of("artifactTypes", page(nodes, v)));
+  }
+
+  private Object versions(JsonNode v) throws IOException {
+    Coll c =
+        coll(v.path("entity").asText(), v.path("project").asText(), v.path("collection").asText());
+    if (c == null || !c.type.equals(v.path("type").asText())) {
+      Map<String, Object> type = new LinkedHashMap<>();
+      type.put("artifactCollection", null);
+      return Map.of("project", Map.of("artifactType", type));
+    }
+    JsonNode filters = JSON.readTree(v.path("filters").asText("{}"));
+    JsonNode state = filters.path("state");
+    Set<String> states = new LinkedHashSet<>();
+    if (state.isTextual()) {
+      states.add(state.asText());
+    } else if (state.has("$in")) {
+      state.get("$in").forEach(s -> states.add(s.asText()));
+    } else {
+      throw new GqlError("unsupported filters " + filters);
+    }
+    List<Member> members = new ArrayList<>();
+    for (Member m : c.members) {
+      if (states.contains(m.art.state)) {
+        members.add(m);
+      }
+    }
+    String order = v.path("order").asText("-createdAt");
+    Comparator<Member> byCreated = Comparator.comparing(m -> m.art.createdAt + ":" + m.index);
+    members.sort(order.startsWith("-") ? byCreated.reversed() : byCreated);
+    List<Object> edges = new ArrayList<>();
+    for (Member m : members) {
+      Map<String, Object> edge = new LinkedHashMap<>();
+      edge.put("version", "v" + m.index);
+      edge.put("node", fragment(m.art));
+      edges.add(new Edge(edge));
+    }
+    Map<String, Object> coll = new LinkedHashMap<>();
+    coll.put("__typename", c.portfolio ? "ArtifactPortfolio" : "ArtifactSequence");
+    coll.put("name", c.name);
+    coll.put("artifacts", page(edges, v));
+    return Map.of("project", Map.of("artifactType", Map.of("artifactCollection", coll)));
+  }
+
+  private Member member(Coll c, String artifactId) {
+    for (Member m : c.members) {
+      if (m.art.id.equals(artifactId)) {
+        return m;
+      }
+    }
+    throw new GqlError("artifact " + artifactId + " is not in collection " + c.name);
+  }
+
+  private Object aliases(JsonNode in, boolean add) {
+    for (JsonNode a : in.path("aliases")) {
+      Coll c =
+          coll(
+              a.path("entityName").asText(),
+              a.path("projectName").asText(),
+              a.path("artifactCollectionName").asText());
+      if (c == null) {
+        throw new GqlError("collection not found");
+      }
+      Member m = member(c, in.path("artifactID").asText());
+      if (add) {
+        setAlias(c, m, a.path("alias").asText());
+      } else {
+        m.aliases.remove(a.path("alias").asText());
+      }
+    }
+    return Map.of(add ? "addAliases" : "deleteAliases", Map.of("success", true));
+  }
+
+  private Object update(JsonNode in) {
+    Art a = art(in.path("artifactID").asText());
+    if (in.has("description")) {
+      a.description = in.get("description").asText();
+    }
+    if (in.has("metadata")) {
+      a.metadata = in.get("metadata").asText();
+    }
+    if (in.has("ttlDurationSeconds")) {
+      long ttl = in.get("ttlDurationSeconds").asLong();
+      a.ttl = ttl > 0 ? ttl : null;
+    }
+    in.path("tagsToAdd")
+        .forEach(
+            t -> {
+              if (!a.tags.contains(t.path("tagName").asText())) {
+                a.tags.add(t.path("tagName").asText());
+              }
+            });
+    in.path("tagsToDelete").forEach(t -> a.tags.remove(t.path("tagName").asText()));
+    a.updatedAt = now();
+    return Map.of("updateArtifact", Map.of("artifact", Map.of("id", a.id)));
+  }
+
+  private Object deleteArtifact(JsonNode in) {
+    Art a = art(in.path("artifactID").asText());
+    boolean deleteAliases = in.path("deleteAliases").asBoolean(false);
+    for (Coll c : colls.values()) {
+      for (Member m : c.members) {
+        if (m.art == a) {
+          if (!deleteAliases && m.aliases.stream().anyMatch(x -> !x.equals("latest"))) {
+            throw new GqlError("cannot delete artifact with aliases; set deleteAliases");
+          }
+        }
+      }
+    }
+    a.state = "DELETED";
+    for (Coll c : colls.values()) {
+      for (Member m : c.members) {
+        if (m.art == a) {
+          boolean wasLatest = m.aliases.contains("latest");
+          m.aliases.clear();
+          if (wasLatest) {
+            c.members.stream()
+                .filter(o -> o.art.state.equals("COMMITTED"))
+                .max(Comparator.comparingInt(o -> o.index))
+                .ifPresent(o -> o.aliases.add("latest"));
+          }
+        }
+      }
+    }
+    return Map.of("deleteArtifact", Map.of("artifact", Map.of("id", a.id)));
+  }
+
+  private Object deleteCollection(String id) {
+    Iterator<Map.Entry<String, Coll>> it = colls.entrySet().iterator();
+    while (it.hasNext()) {
+      Coll c = it.next().getValue();
+      if (c.id.equals(id)) {
+        if (!c.portfolio) {
+          c.members.forEach(m -> m.art.state = "DELETED");
+        }
+        it.remove();
+        return Map.of(
+            c.portfolio ? "deleteArtifactPortfolio" : "deleteArtifactSequence",
+            Map.of("artifactCollection", Map.of("id", id)));
+      }
+    }
+    throw new GqlError("collection " + id + " not found");
+  }
+
+  private Object link(JsonNode in) {
+    Art a = art(in.path("artifactID").asText());
+    if (!a.state.equals("COMMITTED")) {
+      throw new GqlError("only committed artifacts can be linked");
+    }
+    String entity = in.path("entityName").asText();
+    String project = in.path("projectName").asText();
+    String name = in.path("artifactPortfolioName").asText();
+    Coll c = coll(entity, project, name);
+    if (c == null) {
+      c = new Coll();
+      c.id = "ArtifactPortfolio:" + (nextId++);
+      c.entity = entity;
+      c.project = project;
+      c.name = name;
+      c.type = a.type;
+      c.portfolio = true;
+      c.createdAt = now();
+      colls.put(entity + "/" + project + "/" + name, c);
+    } else if (!c.portfolio) {
+      throw new GqlError(name + " is not a portfolio");
+    }
+    Member m = null;
+    for (Member x : c.members) {
+      if (x.art == a) {
+        m = x;
+      }
+    }
+    if (m == null) {
+      m = new Member();
+      m.art = a;
+      m.index = c.nextIndex++;
+      c.members.add(m);
+    }
+    setAlias(c, m, "latest");
+    for (JsonNode al : in.path("aliases")) {
+      setAlias(c, m, al.path("alias").asText());
+    }
+    return Map.of("linkArtifact", Map.of("versionIndex", m.index));
+  }
+
+  private Object use(JsonNode in) {
+    RunRec r =
+        runs.get(
+            in.path("entityName").asText()
+                + "/"
+                + in.path("projectName").asText()
+                + "/"
+                + in.path("runName").asText());
+    if (r == null) {
+      throw new GqlError("run " + in.path("runName").asText() + " not found");
+    }
+    Art a = art(in.path("artifactID").asText());
+    if (!r.inputs.contains(a)) {
+      r.inputs.add(a);
+    }
+    a.usedBy.add(r);
+    return Map.of("useArtifact", Map.of("artifact", Map.of("id", a.id)));
+  }
+
+  private Object usedBy(JsonNode v) {
+    Art a = art(v.path("id").asText());
+    List<Object> edges = new ArrayList<>();
+    for (RunRec r : a.usedBy) {
+      edges.add(Map.of("node", runNode(r)));
+    }
+    return Map.of("artifact", Map.of("usedBy", Map.of("edges", edges)));
+  }
+
+  private static Map<String, Object> runNode(RunRec r) {
+    Map<String, Object> n = new LinkedHashMap<>();
+    n.put("name", r.name);
+    n.put("displayName", r.displayName);
+    n.put("jobType", r.jobType);
+    n.put("project", Map.of("name", r.project, "entity", Map.of("name", r.entity)));
+    return n;
+  }
+
+  private Object createdBy(JsonNode v) {
+    Art a = art(v.path("id").asText());
+    Map<String, Object> by = runNode(a.run);
+    by.put("__typename", "Run");
+    return Map.of("artifact", Map.of("createdBy", by));
+  }
+
+  private Object runArtifacts(JsonNode v, boolean inputs) {
+    RunRec r =
+        runs.get(
+            v.path("entity").asText()
+                + "/"
+                + v.path("project").asText()
+                + "/"
+                + v.path("run").asText());
+    Map<String, Object> project = new LinkedHashMap<>();
+    if (r == null) {
+      project.put("run", null);
+    } else {
+      List<Object> nodes = new ArrayList<>();
+      (inputs ? r.inputs : r.outputs).forEach(a -> nodes.add(fragment(a)));
+      project.put("run", Map.of(inputs ? "inputArtifacts" : "outputArtifacts", page(nodes, v)));
+    }
+    return Map.of("project", project);
+  }
+
+  // ---- storage ---------------------------------------------------------------------------------
+
+  private MockResponse onStorage(RecordedRequest request) {
+    String method = request.getMethod();
+    String path = request.getRequestUrl().encodedPath();
+    storageRequests.add(method + " " + path);
+    if (request.getHeader("Authorization") != null) {
+      authViolations.add(method + " " + path);
+      return new MockResponse().setResponseCode(403).setBody("credentials sent to storage");
+    }
+    Deque<MockResponse> faults = storageFaults.get(method);
+    if (faults != null) {
+      MockResponse f = faults.poll();
+      if (f != null) {
+        return f;
+      }
+    }
+    byte[] body = request.getBody().readByteArray();
+    synchronized (lock) {
+      if (method.equals("PUT") && path.startsWith("/put/")) {
+        String hex = path.substring("/put/".length());
+        String md5 = Digests.hexToBase64(hex);
+        if (!("sig-" + hex).equals(request.getHeader("X-Fake-Signature"))
+            || !md5.equals(request.getHeader("Content-MD5"))) {
+          return new MockResponse().setResponseCode(403).setBody("signature mismatch");
+        }
+        if (!Digests.md5Base64(body).equals(md5)) {
+          return new MockResponse().setResponseCode(400).setBody("BadDigest");
+        }
+        blobs.put(md5, body);
+        return new MockResponse().setHeader("ETag", "\"" + hex + "\"");
+      }
+      if (method.equals("PUT") && path.startsWith("/part/")) {
+        String[] parts = path.split("/");
+        Multi m = multiparts.get(parts[2]);
+        int n = Integer.parseInt(parts[3]);
+        byte[] md5 = md5(body);
+        if (m == null
+            || !Base64.getEncoder().encodeToString(md5).equals(request.getHeader("Content-MD5"))
+            || !Digests.hex(md5).equals(m.hexMd5.get(n))) {
+          return new MockResponse().setResponseCode(400).setBody("BadDigest");
+        }
+        m.parts.put(n, body);
+        String etag = "\"" + Digests.hex(md5) + "\"";
+        m.etags.put(n, etag);
+        return new MockResponse().setHeader("ETag", etag);
+      }
+      if (method.equals("PUT") && path.startsWith("/manifest/")) {
+        Art a = arts.get(ArtifactIds.fromHex(path.substring("/manifest/".length())));
+        String digest = request.getRequestUrl().queryParameter("digest");
+        if (a == null || !Digests.md5Base64(body).equals(digest)) {
+          return new MockResponse().setResponseCode(400).setBody("BadDigest");
+        }
+        a.manifest = body;
+        return new MockResponse();
+      }
+      if (method.equals("GET") && path.startsWith("/manifest/")) {
+        Art a = arts.get(ArtifactIds.fromHex(path.substring("/manifest/".length())));
+        return a == null || a.manifest == null
+            ? new MockResponse().setResponseCode(404)
+            : new MockResponse().setBody(new okio.Buffer().write(a.manifest));
+      }
+      if (method.equals("GET") && path.startsWith("/get/")) {
+        byte[] blob = blobs.get(Digests.hexToBase64(path.substring("/get/".length())));
+        if (blob == null) {
+          return new MockResponse().setResponseCode(404);
+        }
+        int from = 0;
+        String range = request.getHeader("Range");
+        if (range != null && range.startsWith("bytes=")) {
+          from = Integer.parseInt(range.substring(6, range.indexOf('-')));
+        }
+        byte[] slice = java.util.Arrays.copyOfRange(blob, from, blob.length);
+        MockResponse r =
+            new MockResponse()
+                .setResponseCode(from > 0 ? 206 : 200)
+                .setBody(new okio.Buffer().write(slice));
+        Deque<MockResponse> half = storageFaults.get("GET-HALF");
+        if (half != null && half.poll() != null) {
+          r.setSocketPolicy(SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY);
+        }
+        return r;
+      }
+    }
+    return new MockResponse().setResponseCode(404);
+  }
+
+  private static byte[] md5(byte[] b) {
+    java.security.MessageDigest md = Digests.newMd5();
+    return md.digest(b);
+  }
+
+  private static MockResponse json(int code, String body) {
+    return new MockResponse()
+        .setResponseCode(code)
+        .setHeader("Content-Type", "application/json")
+        .setBody(body);
+  }
+
+  private static String quote(String s) {
+    try {
+      return JSON.writeValueAsString(s);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
