@@ -117,7 +117,7 @@ public final class SparkBenchmark {
         bytes = v.size();
         var store = reg.contentStore("bench", "bench");
         for (ManifestEntry e : reg.manifest(v).entries()) {
-          String uri = store.location(e.digest()).toString();
+          String uri = store.location(e.digest()).orElseThrow().toString();
           physical.add(uri);
           if (e.path().startsWith("day=3/")) {
             dayThree.add(uri);
