@@ -98,9 +98,12 @@ public final class ExistingData {
               .flatMap(dir -> FileTasks.listRecursively(dir, conf).iterator());
       files = files.union(nested);
     }
+    // The file list comes back to the driver (the entries do anyway) and is re-sliced evenly, so
+    // every core hashes until the end instead of waiting on an unlucky shuffle partition.
+    List<String> all = files.collect();
+    int slices = Math.max(1, Math.min(all.size(), parallelism * 4));
     JavaRDD<LoggedEntry> entries =
-        files
-            .repartition(parallelism * 2)
+        jsc.parallelize(all, slices)
             .mapPartitions(
                 it ->
                     FileTasks.hashAll(

@@ -4,8 +4,8 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * One Spark application appending {@code rounds} batches of 10 rows to one collection; run twice
- * at once by {@link ConcurrentApplicationsIT}.
+ * One Spark application appending {@code rounds} batches of 10 rows to one collection; run twice at
+ * once by {@link ConcurrentApplicationsIT}.
  */
 public final class AppendMain {
   private AppendMain() {}
