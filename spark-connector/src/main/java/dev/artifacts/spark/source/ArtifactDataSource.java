@@ -206,7 +206,10 @@ public final class ArtifactDataSource
           checkPartitioning(collection, latest.get(), partitionBy);
           append(writer);
         } else {
-          create(writer, partitions);
+          // Another application may create the collection first: create-or-replace never fails on
+          // that, and the marker makes the staged table write with append semantics (unique file
+          // names, re-applied onto whatever is latest at commit) instead of replacing.
+          createOrReplace(writer.option(APPEND_ON_CREATE_OPTION, "true"), partitions);
         }
       }
       default -> throw new IllegalArgumentException("Invalid save mode " + mode);
@@ -236,6 +239,9 @@ public final class ArtifactDataSource
    * a truncating V2 write, see {@link ArtifactWrite}.
    */
   static final String PARTITION_COLUMNS_KEY = "__partition_columns";
+
+  /** Internal write option: a create that must behave as an append (see createRelation). */
+  static final String APPEND_ON_CREATE_OPTION = "__artifact_append_on_create";
 
   private static ArtifactPath writePath(String path) {
     if (path == null || path.isBlank()) {
@@ -296,6 +302,14 @@ public final class ArtifactDataSource
   private static void create(DataFrameWriterV2<Row> writer, Column[] partitions) {
     try {
       partitioned(writer, partitions).create();
+    } catch (Exception e) {
+      throw rethrow(e);
+    }
+  }
+
+  private static void createOrReplace(DataFrameWriterV2<Row> writer, Column[] partitions) {
+    try {
+      partitioned(writer, partitions).createOrReplace();
     } catch (Exception e) {
       throw rethrow(e);
     }

@@ -64,7 +64,11 @@ final class ArtifactStagedTable implements StagedTable, SupportsWrite {
 
   @Override
   public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
-    return new ArtifactWriteBuilder(target, info, ArtifactWriteBuilder.Mode.REPLACE);
+    boolean append = "true".equals(info.options().get(ArtifactDataSource.APPEND_ON_CREATE_OPTION));
+    return new ArtifactWriteBuilder(
+        target,
+        info,
+        append ? ArtifactWriteBuilder.Mode.APPEND : ArtifactWriteBuilder.Mode.REPLACE);
   }
 
   @Override
