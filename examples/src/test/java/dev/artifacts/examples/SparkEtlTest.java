@@ -3,10 +3,9 @@ package dev.artifacts.examples;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.artifacts.common.testing.ChildJvm;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -18,21 +17,7 @@ class SparkEtlTest {
 
   @Test
   void etlWritesTwoVersionsAndReadsLatestAndV0() throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx1g");
-    Arrays.stream(
-            ("java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util"
-                    + " java.util.concurrent java.util.concurrent.atomic sun.nio.ch sun.nio.cs"
-                    + " sun.security.action sun.util.calendar")
-                .split(" "))
-        .forEach(p -> command.add("--add-opens=java.base/" + p + "=ALL-UNNAMED"));
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            SparkEtl.class.getName(),
-            work.toString()));
+    List<String> command = ChildJvm.command("1g", SparkEtl.class.getName(), work.toString());
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     ByteArrayOutputStream output = new ByteArrayOutputStream();
     p.getInputStream().transferTo(output);

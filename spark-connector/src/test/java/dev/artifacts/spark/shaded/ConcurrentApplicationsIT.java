@@ -9,9 +9,9 @@ import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.VersionQuery;
+import dev.artifacts.common.testing.ChildJvm;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -31,23 +31,13 @@ class ConcurrentApplicationsIT {
     String registry = tmp.resolve("registry").toString();
     List<Process> apps = new ArrayList<>();
     for (int app = 1; app <= 2; app++) {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-Xmx768m");
-      Arrays.stream(
-              ("java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util"
-                      + " java.util.concurrent java.util.concurrent.atomic sun.nio.ch sun.nio.cs"
-                      + " sun.security.action sun.util.calendar")
-                  .split(" "))
-          .forEach(p -> command.add("--add-opens=java.base/" + p + "=ALL-UNNAMED"));
-      command.addAll(
-          List.of(
-              "-cp",
-              System.getProperty("java.class.path"),
+      List<String> command =
+          ChildJvm.command(
+              "768m",
               AppendMain.class.getName(),
               registry,
               String.valueOf(app),
-              String.valueOf(ROUNDS)));
+              String.valueOf(ROUNDS));
       apps.add(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
     for (Process p : apps) {

@@ -6,10 +6,10 @@ import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
+import dev.artifacts.common.testing.ChildJvm;
 import dev.artifacts.spark.log.ExistingData;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -31,16 +31,7 @@ class MultiExecutorJvmIT {
   void writeReadAndLogRunOnTwoExecutorJvms() throws Exception {
     Files.createDirectories(Path.of(System.getProperty("spark.test.home")));
     String classpath = System.getProperty("java.class.path");
-    String opens =
-        String.join(
-            " ",
-            Arrays.stream(
-                    ("java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio"
-                            + " java.util java.util.concurrent java.util.concurrent.atomic"
-                            + " sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar")
-                        .split(" "))
-                .map(p -> "--add-opens=java.base/" + p + "=ALL-UNNAMED")
-                .toList());
+    String opens = String.join(" ", ChildJvm.opens());
     String registry = tmp.resolve("registry").toString();
     SparkSession spark =
         SparkSession.builder()

@@ -3,12 +3,11 @@ package dev.artifacts.spark.shaded;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.artifacts.common.testing.ChildJvm;
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
@@ -55,13 +54,12 @@ class ShadedJarIT {
     classpath.add(jar.toString());
     classpath.add(mainDir.toString());
 
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx1g");
-    command.addAll(opens());
-    command.addAll(List.of("-cp", String.join(File.pathSeparator, classpath)));
-    command.add(RoundTripMain.class.getName());
-    command.add(tmp.resolve("registry").toString());
+    List<String> command =
+        ChildJvm.commandWithClasspath(
+            "1g",
+            String.join(File.pathSeparator, classpath),
+            RoundTripMain.class.getName(),
+            tmp.resolve("registry").toString());
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(p.getInputStream().readAllBytes(), UTF_8);
     assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
@@ -81,15 +79,5 @@ class ShadedJarIT {
         || e.contains("/org/jetbrains/")
         || e.contains("/junit")
         || e.contains("/assertj");
-  }
-
-  private static List<String> opens() throws IOException {
-    return Arrays.stream(
-            ("java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util"
-                    + " java.util.concurrent java.util.concurrent.atomic sun.nio.ch sun.nio.cs"
-                    + " sun.security.action sun.util.calendar")
-                .split(" "))
-        .map(pkg -> "--add-opens=java.base/" + pkg + "=ALL-UNNAMED")
-        .toList();
   }
 }
