@@ -19,10 +19,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The quick start: an ETL in miniature on the embedded registry, no server needed. It logs a small
@@ -41,7 +39,7 @@ public final class QuickstartDemo {
 
   public static void main(String[] args) throws IOException {
     Path work = Path.of(args.length > 0 ? args[0] : "demo").toAbsolutePath().normalize();
-    deleteRecursively(work);
+    WorkDirs.deleteRecursively(work);
     Path registryRoot = work.resolve("registry");
     Path raw = work.resolve("raw-events");
     writeDataset(raw);
@@ -158,16 +156,5 @@ public final class QuickstartDemo {
   private static void section(String title) {
     OUT.println();
     OUT.println("== " + title);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

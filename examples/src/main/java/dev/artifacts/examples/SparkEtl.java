@@ -16,9 +16,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -41,7 +39,7 @@ public final class SparkEtl {
 
   public static void main(String[] args) throws IOException {
     Path work = Path.of(args.length > 0 ? args[0] : "demo-spark").toAbsolutePath().normalize();
-    deleteRecursively(work);
+    WorkDirs.deleteRecursively(work);
     Path raw = work.resolve("raw");
     String registry = work.resolve("registry").toString();
     writeRawDay(raw, "2024-01-01", "alice,view,0\nalice,buy,12.50\nbob,view,0\nbad-row\n");
@@ -153,16 +151,5 @@ public final class SparkEtl {
   private static void section(String title) {
     OUT.println();
     OUT.println("== " + title);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }
