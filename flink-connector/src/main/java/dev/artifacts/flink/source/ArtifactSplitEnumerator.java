@@ -244,7 +244,7 @@ final class ArtifactSplitEnumerator
     }
   }
 
-  /** For tests: the splits planned and not assigned. */
+  /** The splits planned and not assigned, in assignment order; for tests. */
   Collection<ArtifactSourceSplit> pendingSplits() {
     return List.copyOf(pending);
   }
