@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.registry.ArtifactDraft;
 import dev.artifacts.common.registry.ArtifactRegistries;
@@ -14,6 +15,7 @@ import dev.artifacts.flink.sink.ArtifactPartitioner;
 import dev.artifacts.flink.sink.ArtifactSink;
 import dev.artifacts.flink.sink.VersionPolicy;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,17 +26,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -76,6 +81,9 @@ class ArtifactSourceITCase {
   /** Records the collecting sink saw; static because sinks are deserialized copies. */
   private static final ConcurrentLinkedQueue<String> SEEN = new ConcurrentLinkedQueue<>();
 
+  /** Set once the failing map has thrown. */
+  private static final AtomicBoolean FAILED = new AtomicBoolean();
+
   /** Logical path to partition values, as the format was handed them in each split. */
   private static final Map<String, Map<String, String>> PARTITIONS = new ConcurrentHashMap<>();
 
@@ -88,6 +96,7 @@ class ArtifactSourceITCase {
     registryUri = dir.resolve("registry").toString();
     registry = ArtifactRegistries.open(registryUri);
     SEEN.clear();
+    FAILED.set(false);
     PARTITIONS.clear();
   }
 
@@ -212,6 +221,52 @@ class ArtifactSourceITCase {
     }
   }
 
+  @Test
+  void exactlyOnceIntoTheSinkThroughAFailure() throws Exception {
+    TestFile[] files =
+        IntStream.range(0, 8)
+            .mapToObj(i -> file("part-" + i + ".txt", i * 500, (i + 1) * 500))
+            .toArray(TestFile[]::new);
+    commit(null, List.of(), files);
+    ArtifactPath copy = ArtifactPath.parse("acme/etl/copy");
+
+    Configuration conf = new Configuration();
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    env.setParallelism(2);
+    env.enableCheckpointing(200);
+    env.fromSource(
+            ArtifactSource.forRecordStreamFormat(new TextLineInputFormat())
+                .setRegistry(registryUri)
+                .setArtifact(ARTIFACT.toString())
+                .build(),
+            WatermarkStrategy.noWatermarks(),
+            "in")
+        .uid("artifact-source")
+        .map(new SlowlyFailOnceAfterACommit(registryUri, copy))
+        .uid("fail-once")
+        .sinkTo(
+            ArtifactSink.<String>builder()
+                .setRegistry(registryUri)
+                .setArtifact(copy.toString())
+                .setRowFormat(new SimpleStringEncoder<>(), "csv")
+                .build())
+        .uid("artifact-sink");
+    env.execute("copy-with-failure");
+
+    assertThat(FAILED).as("the job failed once after a commit").isTrue();
+    ArtifactVersion latest = registry.resolve(copy);
+    List<String> records = new ArrayList<>();
+    for (ManifestEntry e : registry.manifest(latest).entries()) {
+      try (InputStream in = registry.open(latest, e)) {
+        new String(in.readAllBytes(), UTF_8).lines().forEach(records::add);
+      }
+    }
+    assertExactly(records, expectedNumbers(0, 4_000));
+  }
+
   // ---- helpers ---------------------------------------------------------------------------
 
   private ArtifactSource<String> continuousSource() {
@@ -305,6 +360,44 @@ class ArtifactSourceITCase {
         throw new AssertionError("Timed out waiting for: " + what + " (seen " + SEEN.size() + ")");
       }
       Thread.sleep(50);
+    }
+  }
+
+  /**
+   * Passes records through, 1 ms each so the job spans several checkpoints, and throws once after
+   * the sink committed its first version: the restore then starts mid-way through the input.
+   */
+  private static final class SlowlyFailOnceAfterACommit extends RichMapFunction<String, String> {
+    private final String registryUri;
+    private final ArtifactPath watched;
+    private transient ArtifactRegistry registry;
+    private transient long lastCheck;
+
+    SlowlyFailOnceAfterACommit(String registryUri, ArtifactPath watched) {
+      this.registryUri = registryUri;
+      this.watched = watched;
+    }
+
+    @Override
+    public String map(String value) throws Exception {
+      Thread.sleep(1);
+      if (!FAILED.get() && System.nanoTime() - lastCheck > 50_000_000L) {
+        lastCheck = System.nanoTime();
+        if (registry == null) {
+          registry = ArtifactRegistries.open(registryUri);
+        }
+        if (registry.find(watched).isPresent() && FAILED.compareAndSet(false, true)) {
+          throw new IllegalStateException("Injected failure after the first commit");
+        }
+      }
+      return value;
+    }
+
+    @Override
+    public void close() throws Exception {
+      if (registry != null) {
+        registry.close();
+      }
     }
   }
 
