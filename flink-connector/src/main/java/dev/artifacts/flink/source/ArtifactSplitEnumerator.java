@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -54,10 +55,11 @@ final class ArtifactSplitEnumerator
   private RunInfo run;
 
   /**
-   * The version whose entries were planned, with the keys ({@code path NUL digest}) of its entries
-   * once known; {@code null} keys after a restore until the manifest is read again.
+   * The version whose entries were planned as plan number {@code plan}, with the keys ({@code path
+   * NUL digest}) of its entries once known; {@code null} keys after a restore until the manifest is
+   * read again.
    */
-  private record LastRead(int versionIndex, Set<String> keys) {}
+  private record LastRead(int versionIndex, int plan, Set<String> keys) {}
 
   /** What one planning step found; {@code base} is the {@link LastRead} it was planned against. */
   private record Planned(
@@ -70,7 +72,10 @@ final class ArtifactSplitEnumerator
     this.context = context;
     this.config = config;
     this.pending = new ArrayDeque<>(state.pendingSplits());
-    this.lastRead = state.hasResolved() ? new LastRead(state.lastVersionIndex(), null) : null;
+    this.lastRead =
+        state.hasResolved()
+            ? new LastRead(state.lastVersionIndex(), state.plans() - 1, null)
+            : null;
     this.versionsRead = context.metricGroup().counter("versionsRead");
     this.filesAssigned = context.metricGroup().counter("splitsAssigned");
     context.metricGroup().gauge("lastVersionRead", this::lastVersionIndex);
@@ -146,14 +151,15 @@ final class ArtifactSplitEnumerator
     Manifest manifest = registry.manifest(version);
     List<ManifestEntry> entries = manifest.entries();
     Set<String> readBefore = base == null ? Set.of() : keysOf(base);
+    int plan = base == null ? 0 : base.plan() + 1;
     List<ArtifactSourceSplit> splits =
-        planner.plan(version, entries, e -> !readBefore.contains(key(e)));
+        planner.plan(plan, version, entries, e -> !readBefore.contains(key(e)));
     Set<String> keys = new HashSet<>(entries.size() * 2);
     entries.forEach(e -> keys.add(key(e)));
     if (run != null) {
       registry.recordUse(run, version);
     }
-    return new Planned(base, version, new LastRead(version.versionIndex(), keys), splits);
+    return new Planned(base, version, new LastRead(version.versionIndex(), plan, keys), splits);
   }
 
   private Set<String> keysOf(LastRead read) {
@@ -214,7 +220,7 @@ final class ArtifactSplitEnumerator
   public void addSplitsBack(List<ArtifactSourceSplit> splits, int subtaskId) {
     // Splits of a failed reader since the last checkpoint: read them again, first.
     List<ArtifactSourceSplit> reversed = new ArrayList<>(splits);
-    java.util.Collections.reverse(reversed);
+    Collections.reverse(reversed);
     reversed.forEach(pending::addFirst);
   }
 
@@ -247,7 +253,11 @@ final class ArtifactSplitEnumerator
 
   @Override
   public ArtifactEnumeratorState snapshotState(long checkpointId) {
-    return new ArtifactEnumeratorState(lastVersionIndex(), new ArrayList<>(pending));
+    LastRead read = lastRead;
+    return read == null
+        ? ArtifactEnumeratorState.initial()
+        : new ArtifactEnumeratorState(
+            read.versionIndex(), read.plan() + 1, new ArrayList<>(pending));
   }
 
   private int lastVersionIndex() {
