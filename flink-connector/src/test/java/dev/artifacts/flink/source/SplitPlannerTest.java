@@ -92,6 +92,20 @@ class SplitPlannerTest {
   }
 
   @Test
+  void linkedVersionsAreReadFromTheSourceProjectsStore() throws IOException {
+    ArtifactVersion v = commit(Map.of("model.bin", "weights"));
+    ArtifactVersion linked =
+        registry.link(v, ArtifactPath.parse("acme/wandb-registry-models/best"), List.of("prod"));
+    assertThat(linked.isLink()).isTrue();
+
+    ArtifactSourceSplit split = planAll(text(), linked).get(0);
+    ManifestEntry entry = registry.manifest(linked).entries().get(0);
+    assertThat(split.path().toUri())
+        .isEqualTo(registry.contentStore("acme", "etl").location(entry.digest()).orElseThrow());
+    assertThat(Files.readString(Path.of(split.path().toUri()))).isEqualTo("weights");
+  }
+
+  @Test
   void referencesAreReadAtTheirUriAndUnknownSizesAreStatted() throws IOException {
     Path data = Files.writeString(dir.resolve("ref.csv"), "x,y\n");
     ArtifactDraft draft = registry.newDraft(ARTIFACT, "dataset");
