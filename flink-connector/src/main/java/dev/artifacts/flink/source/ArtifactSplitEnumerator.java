@@ -8,6 +8,7 @@ import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.RunInfo;
 import dev.artifacts.flink.FlinkRuns;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -179,8 +180,20 @@ final class ArtifactSplitEnumerator
     return e.path() + '\0' + e.digest();
   }
 
-  /** Coordinator thread: takes a planning result, or fails the job naming the artifact. */
+  /**
+   * Coordinator thread: takes a planning result. Errors fail the job naming the artifact, except an
+   * I/O error of a continuous source that already reads: the next poll retries (as Flink's
+   * continuous file enumerator does), so a registry hiccup does not restart the job.
+   */
   private void apply(Planned planned, Throwable error) {
+    if (error != null && config.continuous() && lastRead != null && isIo(error)) {
+      LOG.error(
+          "Cannot check {} for a new version; retrying in {}",
+          config.target(),
+          config.monitorInterval(),
+          error);
+      return;
+    }
     if (error != null) {
       throw new FlinkRuntimeException(
           "Cannot read "
@@ -202,12 +215,16 @@ final class ArtifactSplitEnumerator
     versionsRead.inc();
     pending.addAll(planned.splits());
     LOG.info(
-        "Reading {} ({} of its {} files {})",
+        "Reading {} ({} files, {}): {} splits",
         planned.version(),
-        planned.splits().size(),
         planned.version().fileCount(),
-        planned.base() == null ? "as splits" : "new since v" + planned.base().versionIndex());
+        planned.base() == null ? "all" : "only new since v" + planned.base().versionIndex(),
+        planned.splits().size());
     assignPending();
+  }
+
+  private static boolean isIo(Throwable error) {
+    return error instanceof IOException || error instanceof UncheckedIOException;
   }
 
   @Override

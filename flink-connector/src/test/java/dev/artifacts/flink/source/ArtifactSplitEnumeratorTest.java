@@ -202,6 +202,26 @@ class ArtifactSplitEnumeratorTest {
   }
 
   @Test
+  void deletedLastVersionFailsTheContinuousSourceNamingIt() throws Throwable {
+    ArtifactVersion v0 = commit(null, List.of(), "a.txt");
+    ArtifactDraft next = registry.newDraft(v0);
+    write(next, "b.txt", "b");
+    registry.commit(next);
+    registry.delete(v0, true);
+
+    ArtifactEnumeratorState state = new ArtifactEnumeratorState(v0.versionIndex(), 1, List.of());
+    try (ArtifactSplitEnumerator e =
+        new ArtifactSplitEnumerator(
+            context, config("acme/etl/events", Duration.ofSeconds(1)), state)) {
+      e.start();
+      // Without the last version's entries the source cannot tell new files from read ones.
+      assertThatThrownBy(() -> context.runPeriodicCallable(0))
+          .hasMessageContaining("Cannot read acme/etl/events:latest")
+          .hasMessageContaining("v0");
+    }
+  }
+
+  @Test
   void lineageRunComesFromTheJobScopeOfTheMetricGroup() {
     assertThat(ArtifactSplitEnumerator.run(Map.of(), null)).isNull();
     var run = ArtifactSplitEnumerator.run(Map.of("<job_id>", "abc123", "<job_name>", "etl"), null);
