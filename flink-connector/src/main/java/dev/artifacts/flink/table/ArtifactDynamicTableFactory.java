@@ -7,14 +7,22 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.BulkWriter;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.connector.file.src.FileSourceSplit;
+import org.apache.flink.connector.file.src.reader.BulkFormat;
+import org.apache.flink.connector.file.table.factories.BulkReaderFormatFactory;
 import org.apache.flink.connector.file.table.factories.BulkWriterFormatFactory;
 import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.connector.format.DecodingFormat;
 import org.apache.flink.table.connector.format.EncodingFormat;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
+import org.apache.flink.table.connector.source.DynamicTableSource;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.factories.DeserializationFormatFactory;
 import org.apache.flink.table.factories.DynamicTableSinkFactory;
+import org.apache.flink.table.factories.DynamicTableSourceFactory;
 import org.apache.flink.table.factories.Factory;
 import org.apache.flink.table.factories.FactoryUtil;
 import org.apache.flink.table.factories.SerializationFormatFactory;
@@ -37,7 +45,8 @@ import org.apache.flink.table.factories.SerializationFormatFactory;
  * statement is planned.
  */
 @Internal
-public final class ArtifactDynamicTableFactory implements DynamicTableSinkFactory {
+public final class ArtifactDynamicTableFactory
+    implements DynamicTableSourceFactory, DynamicTableSinkFactory {
   public static final String IDENTIFIER = "artifact";
 
   @Override
@@ -70,6 +79,33 @@ public final class ArtifactDynamicTableFactory implements DynamicTableSinkFactor
   }
 
   @Override
+  public DynamicTableSource createDynamicTableSource(Context context) {
+    FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
+    TableOptions options = tableOptions(context);
+    options.validateForSource();
+    String format = format(options);
+    helper.validateExcept(format + ".");
+    PartitionColumns partitions = partitions(options, context);
+    DecodingFormat<BulkFormat<RowData, FileSourceSplit>> bulk = null;
+    DecodingFormat<DeserializationSchema<RowData>> row = null;
+    if (has(context, BulkReaderFormatFactory.class, format)) {
+      bulk = helper.discoverDecodingFormat(BulkReaderFormatFactory.class, FactoryUtil.FORMAT);
+    } else if (has(context, DeserializationFormatFactory.class, format)) {
+      row = helper.discoverDecodingFormat(DeserializationFormatFactory.class, FactoryUtil.FORMAT);
+    } else {
+      throw noFormat(
+          options,
+          format,
+          "reads",
+          context,
+          BulkReaderFormatFactory.class,
+          DeserializationFormatFactory.class);
+    }
+    return new ArtifactDynamicSource(
+        options, context.getPhysicalRowDataType(), partitions, bulk, row);
+  }
+
+  @Override
   public DynamicTableSink createDynamicTableSink(Context context) {
     FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
     TableOptions options = tableOptions(context);
@@ -77,11 +113,7 @@ public final class ArtifactDynamicTableFactory implements DynamicTableSinkFactor
     String format = format(options);
     // Format options are validated by the format; parquet and orc take any Hadoop key.
     helper.validateExcept(format + ".");
-    PartitionColumns partitions =
-        new PartitionColumns(
-            options.table() + " (" + options.artifact() + ")",
-            context.getPhysicalRowDataType(),
-            context.getCatalogTable().getPartitionKeys());
+    PartitionColumns partitions = partitions(options, context);
     EncodingFormat<BulkWriter.Factory<RowData>> bulk = null;
     EncodingFormat<SerializationSchema<RowData>> row = null;
     if (has(context, BulkWriterFormatFactory.class, format)) {
@@ -102,6 +134,25 @@ public final class ArtifactDynamicTableFactory implements DynamicTableSinkFactor
     ArtifactDynamicSink sink = new ArtifactDynamicSink(options, partitions, format, bulk, row);
     sink.validate();
     return sink;
+  }
+
+  private static PartitionColumns partitions(TableOptions options, Context context) {
+    return new PartitionColumns(
+        options.table() + " (" + options.artifact() + ")",
+        context.getPhysicalRowDataType(),
+        context.getCatalogTable().getPartitionKeys());
+  }
+
+  private static ValidationException noFormat(
+      TableOptions options, String format, String verb, Context context, Class<?>... kinds) {
+    return options.invalid(
+        FactoryUtil.FORMAT.key(),
+        format,
+        "no Flink format that "
+            + verb
+            + " files has this name on the classpath; available: "
+            + String.join(", ", identifiers(context, kinds))
+            + ". Add the format's jar (e.g. flink-parquet, flink-csv) to Flink's lib/");
   }
 
   private static TableOptions tableOptions(Context context) {

@@ -40,6 +40,10 @@ final class TableOptions implements Serializable {
     } catch (ArtifactException.InvalidInput e) {
       throw invalid(ArtifactOptions.ARTIFACT, path, e.getMessage());
     }
+    String run = raw.get(ArtifactOptions.RUN);
+    if (run != null && run.isBlank()) {
+      throw invalid(ArtifactOptions.RUN, run, "it must not be blank; remove it for the job name");
+    }
   }
 
   /** Checks the options only a sink uses; the sink builder checks names, aliases and tags. */
