@@ -72,6 +72,18 @@ final class TableOptions implements Serializable {
           "a location is only used with 'storage' = 'reference'; remove it or set the storage");
     }
     metadata();
+    String aliases = raw.get(ArtifactOptions.ALIASES);
+    try {
+      Names.normalizeAliases(ArtifactOptions.list(aliases), artifact);
+    } catch (ArtifactException.InvalidInput e) {
+      throw invalid(ArtifactOptions.ALIASES, aliases, e.getMessage());
+    }
+    String tags = raw.get(ArtifactOptions.TAGS);
+    try {
+      Names.normalizeTags(ArtifactOptions.list(tags), artifact);
+    } catch (ArtifactException.InvalidInput e) {
+      throw invalid(ArtifactOptions.TAGS, tags, e.getMessage());
+    }
     if (raw.containsKey(ArtifactOptions.VERSION_AS_OF)) {
       throw invalid(
           ArtifactOptions.VERSION_AS_OF,
