@@ -81,17 +81,35 @@ final class ArtifactSplitEnumerator
     registry = ArtifactRegistries.open(config.registryUri());
     planner = new SplitPlanner(registry, config);
     run = run(context.metricGroup().getAllVariables(), config.runName());
-    if (config.continuous()) {
-      long interval = config.monitorInterval().toMillis();
-      context.callAsync(this::planNext, this::apply, 0, interval);
-    } else if (lastRead == null) {
-      context.callAsync(this::planNext, this::apply);
-    } else {
+    LastRead restored = lastRead;
+    if (restored != null) {
       LOG.info(
           "Restored the source of {} at v{} with {} unassigned splits",
           config.target(),
-          lastRead.versionIndex(),
+          restored.versionIndex(),
           pending.size());
+      if (run != null) {
+        // A job restored from a savepoint has a new ID: it uses the version too.
+        context.callAsync(() -> recordUse(restored.versionIndex()), this::lineageRecorded);
+      }
+    }
+    if (config.continuous()) {
+      long interval = config.monitorInterval().toMillis();
+      context.callAsync(this::planNext, this::apply, 0, interval);
+    } else if (restored == null) {
+      context.callAsync(this::planNext, this::apply);
+    }
+  }
+
+  private Void recordUse(int versionIndex) {
+    registry.recordUse(run, registry.resolve(config.artifact().withAlias("v" + versionIndex)));
+    return null;
+  }
+
+  private void lineageRecorded(Void ignored, Throwable error) {
+    if (error != null) {
+      // Lineage is not worth failing a restored job for; reading reports a missing version.
+      LOG.warn("Cannot record that run {} used {}", run.id(), config.target(), error);
     }
   }
 
@@ -244,7 +262,7 @@ final class ArtifactSplitEnumerator
     }
   }
 
-  /** For tests: the splits planned and not assigned. */
+  /** The splits planned and not assigned, in assignment order; for tests. */
   Collection<ArtifactSourceSplit> pendingSplits() {
     return List.copyOf(pending);
   }
