@@ -1,10 +1,13 @@
 package dev.artifacts.flink.table;
 
 import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.options.ArtifactOptions;
 import dev.artifacts.flink.source.ArtifactSource;
 import dev.artifacts.flink.source.ArtifactSourceBuilder;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
@@ -25,12 +28,18 @@ import org.apache.flink.table.types.logical.LogicalType;
  * 'streaming' = 'true'} that version and then the new files of every later one. Partition columns
  * are filled from the entries' {@code col=value/} directories.
  */
-final class ArtifactDynamicSource implements ScanTableSource {
-  private final TableOptions options;
-  private final DataType physicalType;
-  private final PartitionColumns partitions;
-  private final DecodingFormat<BulkFormat<RowData, FileSourceSplit>> bulkFormat;
-  private final DecodingFormat<DeserializationSchema<RowData>> rowFormat;
+class ArtifactDynamicSource implements ScanTableSource {
+  final TableOptions options;
+  final DataType physicalType;
+  final PartitionColumns partitions;
+  final DecodingFormat<BulkFormat<RowData, FileSourceSplit>> bulkFormat;
+  final DecodingFormat<DeserializationSchema<RowData>> rowFormat;
+
+  /** The version to read, {@code entity/project/name:alias}. */
+  ArtifactPath version;
+
+  /** Values of the partitions to read, in partition column order; {@code null} reads all. */
+  Set<List<String>> partitionsToRead;
 
   ArtifactDynamicSource(
       TableOptions options,
@@ -43,6 +52,7 @@ final class ArtifactDynamicSource implements ScanTableSource {
     this.partitions = partitions;
     this.bulkFormat = bulkFormat;
     this.rowFormat = rowFormat;
+    this.version = options.versionToRead();
   }
 
   @Override
@@ -65,6 +75,7 @@ final class ArtifactDynamicSource implements ScanTableSource {
               partitions.columns(),
               partitionTypes(),
               tableOrder(),
+              partitionsToRead,
               context.createTypeInformation(physicalType));
     }
     return SourceProvider.of(build(builder(format)));
@@ -74,7 +85,7 @@ final class ArtifactDynamicSource implements ScanTableSource {
     ArtifactSourceBuilder<RowData> builder =
         ArtifactSource.forBulkFormat(format)
             .setRegistry(options.registry())
-            .setArtifact(options.versionToRead().toString())
+            .setArtifact(version.toString())
             .setRunName(options.get(ArtifactOptions.RUN));
     if (options.streaming()) {
       builder.monitorContinuously(options.monitorInterval());
@@ -115,11 +126,18 @@ final class ArtifactDynamicSource implements ScanTableSource {
 
   @Override
   public DynamicTableSource copy() {
-    return new ArtifactDynamicSource(options, physicalType, partitions, bulkFormat, rowFormat);
+    return copyState(
+        new ArtifactDynamicSource(options, physicalType, partitions, bulkFormat, rowFormat));
+  }
+
+  <S extends ArtifactDynamicSource> S copyState(S copy) {
+    copy.version = version;
+    copy.partitionsToRead = partitionsToRead == null ? null : new HashSet<>(partitionsToRead);
+    return copy;
   }
 
   @Override
   public String asSummaryString() {
-    return "Artifact(" + options.versionToRead() + ")";
+    return "Artifact(" + version + ")";
   }
 }

@@ -26,6 +26,7 @@ import org.apache.flink.table.factories.DynamicTableSourceFactory;
 import org.apache.flink.table.factories.Factory;
 import org.apache.flink.table.factories.FactoryUtil;
 import org.apache.flink.table.factories.SerializationFormatFactory;
+import org.apache.flink.table.types.DataType;
 
 /**
  * The {@code 'connector' = 'artifact'} SQL/Table connector:
@@ -101,8 +102,10 @@ public final class ArtifactDynamicTableFactory
           BulkReaderFormatFactory.class,
           DeserializationFormatFactory.class);
     }
-    return new ArtifactDynamicSource(
-        options, context.getPhysicalRowDataType(), partitions, bulk, row);
+    DataType physicalType = context.getPhysicalRowDataType();
+    return partitions.isEmpty() || options.streaming()
+        ? new ArtifactDynamicSource(options, physicalType, partitions, bulk, row)
+        : new PartitionPruningArtifactSource(options, physicalType, partitions, bulk, row);
   }
 
   @Override

@@ -2,8 +2,11 @@ package dev.artifacts.flink.table;
 
 import dev.artifacts.flink.source.ArtifactSourceSplit;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -31,6 +34,9 @@ final class PartitionValuesBulkFormat implements BulkFormat<RowData, FileSourceS
   /** For each table column, its position in (file columns ++ partition columns). */
   private final int[] tableOrder;
 
+  /** Values of the partitions to read (others are skipped unopened); {@code null} for all. */
+  private final HashSet<List<String>> partitionsToRead;
+
   private final TypeInformation<RowData> producedType;
 
   PartitionValuesBulkFormat(
@@ -39,26 +45,61 @@ final class PartitionValuesBulkFormat implements BulkFormat<RowData, FileSourceS
       List<String> partitionColumns,
       LogicalType[] partitionTypes,
       int[] tableOrder,
+      Set<List<String>> partitionsToRead,
       TypeInformation<RowData> producedType) {
     this.fileFormat = fileFormat;
     this.table = table;
     this.partitionColumns = List.copyOf(partitionColumns);
     this.partitionTypes = partitionTypes.clone();
     this.tableOrder = tableOrder.clone();
+    this.partitionsToRead = partitionsToRead == null ? null : new HashSet<>(partitionsToRead);
     this.producedType = producedType;
   }
 
   @Override
   public Reader<RowData> createReader(Configuration config, FileSourceSplit split)
       throws IOException {
+    if (pruned(split)) {
+      return EMPTY;
+    }
     return withPartitions(fileFormat.createReader(config, split), split);
   }
 
   @Override
   public Reader<RowData> restoreReader(Configuration config, FileSourceSplit split)
       throws IOException {
+    if (pruned(split)) {
+      return EMPTY;
+    }
     return withPartitions(fileFormat.restoreReader(config, split), split);
   }
+
+  /**
+   * A split of a partition the planner pruned: the source still plans a split per file, but its
+   * file is never opened.
+   */
+  private boolean pruned(FileSourceSplit split) {
+    if (partitionsToRead == null || !(split instanceof ArtifactSourceSplit artifactSplit)) {
+      return false;
+    }
+    LinkedHashMap<String, String> values = artifactSplit.partitionValues();
+    List<String> key = new ArrayList<>(partitionColumns.size());
+    for (String column : partitionColumns) {
+      key.add(values.get(column));
+    }
+    return !partitionsToRead.contains(key);
+  }
+
+  private static final Reader<RowData> EMPTY =
+      new Reader<>() {
+        @Override
+        public RecordIterator<RowData> readBatch() {
+          return null;
+        }
+
+        @Override
+        public void close() {}
+      };
 
   private Reader<RowData> withPartitions(Reader<RowData> reader, FileSourceSplit split)
       throws IOException {

@@ -121,6 +121,14 @@ class ArtifactTableITCase {
     assertThat(select(t, "SELECT * FROM events")).isEqualTo(EXPECTED);
     assertThat(select(t, "SELECT id, region FROM events WHERE dt = DATE '2024-01-02'"))
         .containsExactlyInAnyOrder("+I[3, eu/west]", "+I[5, null]");
+    // The planner prunes partitions with the values the manifest lists, nulls included.
+    assertThat(t.explainSql("SELECT id FROM events WHERE dt = DATE '2024-01-02'"))
+        .contains("partitions=[{dt=2024-01-02, region=")
+        .contains("{dt=2024-01-02, region=eu/west}", "{dt=2024-01-02, region=null}")
+        .doesNotContain("dt=2024-01-01");
+    assertThat(select(t, "SELECT id FROM events WHERE dt IS NULL")).containsExactly("+I[4]");
+    assertThat(select(t, "SELECT id FROM events WHERE region = 'eu/west' AND id > 1"))
+        .containsExactly("+I[3]");
   }
 
   @Test
