@@ -161,6 +161,33 @@ class ArtifactTableITCase {
   }
 
   @Test
+  void referenceStorageWithVersionOptionsAndRunName() throws Exception {
+    StreamTableEnvironment t = batch();
+    Path location = dir.resolve("data");
+    createEvents(
+        t,
+        "csv",
+        ", 'csv.null-literal' = 'NULL', 'storage' = 'reference', 'location' = '"
+            + location.toUri()
+            + "', 'type' = 'table', 'aliases' = 'prod, nightly', 'tags' = 'etl',"
+            + " 'description' = 'from SQL', 'metadata' = '{\"rows\": 5}',"
+            + " 'run' = 'sql-nightly'");
+    t.executeSql("INSERT INTO events VALUES " + ROWS).await(2, TimeUnit.MINUTES);
+
+    ArtifactVersion v = registry.resolve(ARTIFACT);
+    assertThat(v.type()).isEqualTo("table");
+    assertThat(v.aliases()).contains("latest", "prod", "nightly");
+    assertThat(v.tags()).containsExactly("etl");
+    assertThat(v.description()).isEqualTo("from SQL");
+    assertThat(v.metadata()).containsEntry("rows", 5);
+    assertThat(registry.loggedBy(v)).get().extracting(r -> r.name()).isEqualTo("sql-nightly");
+    String root = location.toUri().toString().replaceAll("/$", "");
+    assertThat(registry.manifest(v).entries())
+        .allSatisfy(e -> assertThat(e.ref()).startsWith(root + "/dt="));
+    assertThat(select(t, "SELECT * FROM events")).isEqualTo(EXPECTED);
+  }
+
+  @Test
   void streamingInsertCommitsVersionsPerCheckpointAndStreamingSelectFollowsThem() throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(2);
