@@ -1,6 +1,5 @@
 package dev.artifacts.flink.table;
 
-import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.PartitionPaths;
 import dev.artifacts.common.registry.ArtifactRegistries;
@@ -8,6 +7,7 @@ import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -63,9 +63,6 @@ final class PartitionPruningArtifactSource extends ArtifactDynamicSource
           out.add(partition);
         }
       }
-    } catch (ArtifactException e) {
-      throw new TableException(
-          "Cannot list the partitions of " + version + " for table " + options.table(), e);
     } catch (Exception e) {
       throw new TableException(
           "Cannot list the partitions of " + version + " for table " + options.table(), e);
@@ -75,7 +72,7 @@ final class PartitionPruningArtifactSource extends ArtifactDynamicSource
 
   @Override
   public void applyPartitions(List<Map<String, String>> remainingPartitions) {
-    Set<List<String>> keep = new java.util.HashSet<>();
+    Set<List<String>> keep = new HashSet<>();
     for (Map<String, String> partition : remainingPartitions) {
       List<String> key = new ArrayList<>(partitions.columns().size());
       for (String column : partitions.columns()) {

@@ -46,7 +46,7 @@ final class TableOptions implements Serializable {
     }
   }
 
-  /** Checks the options only a sink uses; the sink builder checks names, aliases and tags. */
+  /** Checks the options only a sink uses; the sink builder then checks the type. */
   void validateForSink() {
     if (artifact.alias() != null) {
       throw invalid(
