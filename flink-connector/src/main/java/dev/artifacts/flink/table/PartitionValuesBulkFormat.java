@@ -21,7 +21,8 @@ import org.apache.flink.table.types.logical.LogicalType;
 /**
  * Reads the rows of a file with the table's format and adds the partition columns, whose values
  * come from the split's {@link ArtifactSourceSplit#partitionValues()}: the manifest's logical path,
- * since a stored body's physical path is its digest and says nothing about partitions.
+ * since a stored body's physical path is its digest and says nothing about partitions. It also puts
+ * the columns in the order the query asked for (projection push-down).
  */
 final class PartitionValuesBulkFormat implements BulkFormat<RowData, FileSourceSplit> {
   private static final long serialVersionUID = 1L;
@@ -31,8 +32,8 @@ final class PartitionValuesBulkFormat implements BulkFormat<RowData, FileSourceS
   private final List<String> partitionColumns;
   private final LogicalType[] partitionTypes;
 
-  /** For each table column, its position in (file columns ++ partition columns). */
-  private final int[] tableOrder;
+  /** For each produced column, its position in (the format's row ++ partition columns). */
+  private final int[] producedOrder;
 
   /** Values of the partitions to read (others are skipped unopened); {@code null} for all. */
   private final HashSet<List<String>> partitionsToRead;
@@ -44,14 +45,14 @@ final class PartitionValuesBulkFormat implements BulkFormat<RowData, FileSourceS
       String table,
       List<String> partitionColumns,
       LogicalType[] partitionTypes,
-      int[] tableOrder,
+      int[] producedOrder,
       Set<List<String>> partitionsToRead,
       TypeInformation<RowData> producedType) {
     this.fileFormat = fileFormat;
     this.table = table;
     this.partitionColumns = List.copyOf(partitionColumns);
     this.partitionTypes = partitionTypes.clone();
-    this.tableOrder = tableOrder.clone();
+    this.producedOrder = producedOrder.clone();
     this.partitionsToRead = partitionsToRead == null ? null : new HashSet<>(partitionsToRead);
     this.producedType = producedType;
   }
@@ -131,7 +132,7 @@ final class PartitionValuesBulkFormat implements BulkFormat<RowData, FileSourceS
     }
     // Both views are reused for every row of the split, as Flink's own file formats reuse rows.
     JoinedRowData joined = new JoinedRowData();
-    ProjectedRowData row = ProjectedRowData.from(tableOrder);
+    ProjectedRowData row = ProjectedRowData.from(producedOrder);
     return RecordMapperWrapperRecordIterator.wrapReader(
         reader,
         fileRow -> {

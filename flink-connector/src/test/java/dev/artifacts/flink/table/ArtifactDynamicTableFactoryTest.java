@@ -163,6 +163,19 @@ class ArtifactDynamicTableFactoryTest {
     assertInsertFails("Invalid partition column 'tags'", "ARRAY<STRING>");
   }
 
+  @Test
+  void pruningAMissingArtifactFailsWhenPlanned() {
+    t.executeSql(
+        "CREATE TABLE t (id BIGINT, p STRING) PARTITIONED BY (p) WITH ('connector' = 'artifact',"
+            + " 'registry' = '"
+            + dir
+            + "', 'artifact' = 'acme/etl/t', 'format' = 'csv')");
+    assertThatThrownBy(() -> t.explainSql("SELECT * FROM t WHERE p = 'x'"))
+        .hasMessageContaining("Cannot list the partitions of acme/etl/t for table " + TABLE)
+        .rootCause()
+        .hasMessageContaining("acme/etl/t");
+  }
+
   private void create(String options) {
     createWith("'artifact' = 'acme/etl/t', " + options);
   }
