@@ -10,8 +10,8 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * Versioned encoding of {@link ArtifactEnumeratorState}. Version 1: last version index, split
- * serializer version, split count, then each split in that split serializer version.
+ * Versioned encoding of {@link ArtifactEnumeratorState}. Version 1: last version index, plan count,
+ * split serializer version, split count, then each split in that split serializer version.
  */
 @Internal
 public final class ArtifactEnumeratorStateSerializer
@@ -27,6 +27,7 @@ public final class ArtifactEnumeratorStateSerializer
   public byte[] serialize(ArtifactEnumeratorState state) throws IOException {
     DataOutputSerializer out = new DataOutputSerializer(256);
     out.writeInt(state.lastVersionIndex());
+    out.writeInt(state.plans());
     out.writeInt(ArtifactSourceSplitSerializer.VERSION_1);
     out.writeInt(state.pendingSplits().size());
     for (ArtifactSourceSplit split : state.pendingSplits()) {
@@ -42,6 +43,7 @@ public final class ArtifactEnumeratorStateSerializer
     }
     DataInputDeserializer in = new DataInputDeserializer(serialized);
     int lastVersionIndex = in.readInt();
+    int plans = in.readInt();
     int splitVersion = in.readInt();
     if (splitVersion != ArtifactSourceSplitSerializer.VERSION_1) {
       throw Serialization.unknownVersion(
@@ -57,6 +59,6 @@ public final class ArtifactEnumeratorStateSerializer
     for (int i = 0; i < count; i++) {
       splits.add(ArtifactSourceSplitSerializer.read(in));
     }
-    return new ArtifactEnumeratorState(lastVersionIndex, splits);
+    return new ArtifactEnumeratorState(lastVersionIndex, plans, splits);
   }
 }

@@ -62,6 +62,12 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  *       name or {@link ArtifactSourceBuilder#setRunName}).
  * </ul>
  *
+ * <p>The enumerator keeps the path and digest of every entry of the last version read in memory
+ * (about 100 bytes per entry) and checkpoints only the version number and the unassigned splits;
+ * after a restore it reads that version's manifest again. Its metric group has {@code
+ * versionsRead}, {@code splitsAssigned} and {@code lastVersionRead}; the readers report Flink's
+ * usual source reader metrics.
+ *
  * <h2>Where bytes are read</h2>
  *
  * <p>Stored entries are read from the registry's content store ({@code objects/md5/..} under the

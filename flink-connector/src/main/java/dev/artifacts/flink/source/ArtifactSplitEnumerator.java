@@ -8,9 +8,11 @@ import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.RunInfo;
 import dev.artifacts.flink.FlinkRuns;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -54,10 +56,11 @@ final class ArtifactSplitEnumerator
   private RunInfo run;
 
   /**
-   * The version whose entries were planned, with the keys ({@code path NUL digest}) of its entries
-   * once known; {@code null} keys after a restore until the manifest is read again.
+   * The version whose entries were planned as plan number {@code plan}, with the keys ({@code path
+   * NUL digest}) of its entries once known; {@code null} keys after a restore until the manifest is
+   * read again.
    */
-  private record LastRead(int versionIndex, Set<String> keys) {}
+  private record LastRead(int versionIndex, int plan, Set<String> keys) {}
 
   /** What one planning step found; {@code base} is the {@link LastRead} it was planned against. */
   private record Planned(
@@ -70,7 +73,10 @@ final class ArtifactSplitEnumerator
     this.context = context;
     this.config = config;
     this.pending = new ArrayDeque<>(state.pendingSplits());
-    this.lastRead = state.hasResolved() ? new LastRead(state.lastVersionIndex(), null) : null;
+    this.lastRead =
+        state.hasResolved()
+            ? new LastRead(state.lastVersionIndex(), state.plans() - 1, null)
+            : null;
     this.versionsRead = context.metricGroup().counter("versionsRead");
     this.filesAssigned = context.metricGroup().counter("splitsAssigned");
     context.metricGroup().gauge("lastVersionRead", this::lastVersionIndex);
@@ -146,14 +152,15 @@ final class ArtifactSplitEnumerator
     Manifest manifest = registry.manifest(version);
     List<ManifestEntry> entries = manifest.entries();
     Set<String> readBefore = base == null ? Set.of() : keysOf(base);
+    int plan = base == null ? 0 : base.plan() + 1;
     List<ArtifactSourceSplit> splits =
-        planner.plan(version, entries, e -> !readBefore.contains(key(e)));
+        planner.plan(plan, version, entries, e -> !readBefore.contains(key(e)));
     Set<String> keys = new HashSet<>(entries.size() * 2);
     entries.forEach(e -> keys.add(key(e)));
     if (run != null) {
       registry.recordUse(run, version);
     }
-    return new Planned(base, version, new LastRead(version.versionIndex(), keys), splits);
+    return new Planned(base, version, new LastRead(version.versionIndex(), plan, keys), splits);
   }
 
   private Set<String> keysOf(LastRead read) {
@@ -173,8 +180,20 @@ final class ArtifactSplitEnumerator
     return e.path() + '\0' + e.digest();
   }
 
-  /** Coordinator thread: takes a planning result, or fails the job naming the artifact. */
+  /**
+   * Coordinator thread: takes a planning result. Errors fail the job naming the artifact, except an
+   * I/O error of a continuous source that already reads: the next poll retries (as Flink's
+   * continuous file enumerator does), so a registry hiccup does not restart the job.
+   */
   private void apply(Planned planned, Throwable error) {
+    if (error != null && config.continuous() && lastRead != null && isIo(error)) {
+      LOG.error(
+          "Cannot check {} for a new version; retrying in {}",
+          config.target(),
+          config.monitorInterval(),
+          error);
+      return;
+    }
     if (error != null) {
       throw new FlinkRuntimeException(
           "Cannot read "
@@ -196,12 +215,16 @@ final class ArtifactSplitEnumerator
     versionsRead.inc();
     pending.addAll(planned.splits());
     LOG.info(
-        "Reading {} ({} of its {} files {})",
+        "Reading {} ({} files, {}): {} splits",
         planned.version(),
-        planned.splits().size(),
         planned.version().fileCount(),
-        planned.base() == null ? "as splits" : "new since v" + planned.base().versionIndex());
+        planned.base() == null ? "all" : "only new since v" + planned.base().versionIndex(),
+        planned.splits().size());
     assignPending();
+  }
+
+  private static boolean isIo(Throwable error) {
+    return error instanceof IOException || error instanceof UncheckedIOException;
   }
 
   @Override
@@ -214,7 +237,7 @@ final class ArtifactSplitEnumerator
   public void addSplitsBack(List<ArtifactSourceSplit> splits, int subtaskId) {
     // Splits of a failed reader since the last checkpoint: read them again, first.
     List<ArtifactSourceSplit> reversed = new ArrayList<>(splits);
-    java.util.Collections.reverse(reversed);
+    Collections.reverse(reversed);
     reversed.forEach(pending::addFirst);
   }
 
@@ -247,7 +270,11 @@ final class ArtifactSplitEnumerator
 
   @Override
   public ArtifactEnumeratorState snapshotState(long checkpointId) {
-    return new ArtifactEnumeratorState(lastVersionIndex(), new ArrayList<>(pending));
+    LastRead read = lastRead;
+    return read == null
+        ? ArtifactEnumeratorState.initial()
+        : new ArtifactEnumeratorState(
+            read.versionIndex(), read.plan() + 1, new ArrayList<>(pending));
   }
 
   private int lastVersionIndex() {

@@ -38,9 +38,16 @@ final class SplitPlanner {
     this.config = config;
   }
 
-  /** Splits for the entries of {@code manifest} that {@code include} accepts, in manifest order. */
+  /**
+   * Splits for the entries of {@code manifest} that {@code include} accepts, in manifest order.
+   * Split IDs are {@code plan:vN-ordinal[-chunk]}: the plan number keeps them unique when an alias
+   * moves back to a version planned before, whose splits may still be read.
+   */
   List<ArtifactSourceSplit> plan(
-      ArtifactVersion version, List<ManifestEntry> manifest, Predicate<ManifestEntry> include) {
+      int plan,
+      ArtifactVersion version,
+      List<ManifestEntry> manifest,
+      Predicate<ManifestEntry> include) {
     ContentStore store = null;
     boolean splittable = config.format().isSplittable();
     long modificationTime = version.createdAt().toEpochMilli();
@@ -63,7 +70,7 @@ final class SplitPlanner {
       Path path = new Path(location);
       FileSystem fs = fileSystem(version, entry, location);
       long size = entry.size() != null ? entry.size() : stat(version, entry, fs, path);
-      String idPrefix = "v" + version.versionIndex() + "-" + ordinal;
+      String idPrefix = plan + ":v" + version.versionIndex() + "-" + ordinal;
       if (!splittable || size <= config.splitSize()) {
         splits.add(split(idPrefix, path, 0, size, modificationTime, size, entry, version));
         continue;

@@ -63,7 +63,7 @@ class ArtifactSplitEnumeratorTest {
       assertThat(assignedPaths()).containsExactly("a.txt", "b.txt", "c.txt");
       assertThat(context.hasNoMoreSplits(1)).isTrue();
       assertThat(context.hasNoMoreSplits(0)).isFalse();
-      assertThat(e.snapshotState(1)).isEqualTo(new ArtifactEnumeratorState(0, List.of()));
+      assertThat(e.snapshotState(1)).isEqualTo(new ArtifactEnumeratorState(0, 1, List.of()));
     }
   }
 
@@ -92,7 +92,7 @@ class ArtifactSplitEnumeratorTest {
       context.runNextOneTimeCallable();
       planned = List.copyOf(e.pendingSplits());
     }
-    ArtifactEnumeratorState state = new ArtifactEnumeratorState(v0.versionIndex(), planned);
+    ArtifactEnumeratorState state = new ArtifactEnumeratorState(v0.versionIndex(), 1, planned);
     commit(null, List.of("prod"), "new.txt"); // prod moves to v1
 
     MockSplitEnumeratorContext<ArtifactSourceSplit> restored = new MockSplitEnumeratorContext<>(1);
@@ -144,13 +144,32 @@ class ArtifactSplitEnumeratorTest {
   }
 
   @Test
+  void aliasMovingBackIsPlannedAgainWithDistinctSplitIds() throws Throwable {
+    ArtifactVersion v0 = commit(null, List.of("prod"), "a.txt");
+    ArtifactVersion v1 = commit(null, List.of(), "b.txt");
+    try (ArtifactSplitEnumerator e = enumerator("acme/etl/events:prod", Duration.ofSeconds(1))) {
+      e.start();
+      context.runPeriodicCallable(0);
+      registry.addAlias(v1, "prod");
+      context.runPeriodicCallable(0);
+      registry.addAlias(v0, "prod");
+      context.runPeriodicCallable(0);
+      assertThat(e.pendingSplits())
+          .extracting(ArtifactSourceSplit::splitId)
+          .containsExactly("0:v0-0", "1:v1-0", "2:v0-0");
+      assertThat(e.snapshotState(1).plans()).isEqualTo(3);
+      assertThat(e.snapshotState(1).lastVersionIndex()).isZero();
+    }
+  }
+
+  @Test
   void restoredContinuousEnumeratorReadsOnlyFilesNewSinceItsVersion() throws Throwable {
     ArtifactVersion v0 = commit(null, List.of(), "a.txt");
     ArtifactDraft next = registry.newDraft(v0);
     write(next, "b.txt", "b");
     registry.commit(next);
 
-    ArtifactEnumeratorState state = new ArtifactEnumeratorState(v0.versionIndex(), List.of());
+    ArtifactEnumeratorState state = new ArtifactEnumeratorState(v0.versionIndex(), 1, List.of());
     try (ArtifactSplitEnumerator e =
         new ArtifactSplitEnumerator(
             context, config("acme/etl/events", Duration.ofSeconds(1)), state)) {
@@ -180,6 +199,26 @@ class ArtifactSplitEnumeratorTest {
           .hasMessageContaining("acme/etl/events:nope");
     }
     other.close();
+  }
+
+  @Test
+  void deletedLastVersionFailsTheContinuousSourceNamingIt() throws Throwable {
+    ArtifactVersion v0 = commit(null, List.of(), "a.txt");
+    ArtifactDraft next = registry.newDraft(v0);
+    write(next, "b.txt", "b");
+    registry.commit(next);
+    registry.delete(v0, true);
+
+    ArtifactEnumeratorState state = new ArtifactEnumeratorState(v0.versionIndex(), 1, List.of());
+    try (ArtifactSplitEnumerator e =
+        new ArtifactSplitEnumerator(
+            context, config("acme/etl/events", Duration.ofSeconds(1)), state)) {
+      e.start();
+      // Without the last version's entries the source cannot tell new files from read ones.
+      assertThatThrownBy(() -> context.runPeriodicCallable(0))
+          .hasMessageContaining("Cannot read acme/etl/events:latest")
+          .hasMessageContaining("v0");
+    }
   }
 
   @Test

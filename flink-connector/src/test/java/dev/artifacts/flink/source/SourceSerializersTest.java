@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class SourceSerializersTest {
   static final ArtifactSourceSplit STORED =
       new ArtifactSourceSplit(
-          "v3-0",
+          "0:v3-0",
           new Path("file:/data/registry/acme/etl/objects/md5/5d/41402abc4b2a76b9719d911017c592"),
           0,
           5,
@@ -33,7 +33,7 @@ class SourceSerializersTest {
 
   static final ArtifactSourceSplit RANGE_WITH_POSITION =
       new ArtifactSourceSplit(
-          "v4-7-1",
+          "1:v4-7-1",
           new Path("s3://bucket/tables/events/day=2024-01-02/part-1.parquet"),
           134_217_728L,
           1_000L,
@@ -45,7 +45,7 @@ class SourceSerializersTest {
           4);
 
   static final ArtifactEnumeratorState STATE =
-      new ArtifactEnumeratorState(4, List.of(STORED, RANGE_WITH_POSITION));
+      new ArtifactEnumeratorState(4, 2, List.of(STORED, RANGE_WITH_POSITION));
 
   @Test
   void storedSplitMatchesGoldenBytes() throws IOException {

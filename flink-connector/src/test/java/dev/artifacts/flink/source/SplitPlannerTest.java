@@ -55,7 +55,7 @@ class SplitPlannerTest {
     assertThat(splits)
         .extracting(ArtifactSourceSplit::logicalPath)
         .containsExactly("day=1/a.csv", "day=2/b.csv");
-    assertThat(splits).extracting(FileSourceSplit::splitId).containsExactly("v0-0", "v0-1");
+    assertThat(splits).extracting(FileSourceSplit::splitId).containsExactly("0:v0-0", "0:v0-1");
     ArtifactSourceSplit first = splits.get(0);
     ManifestEntry entry = registry.manifest(v).entries().get(0);
     assertThat(first.path().toUri())
@@ -68,12 +68,12 @@ class SplitPlannerTest {
   }
 
   @Test
-  void filterKeepsManifestOrdinalsInSplitIds() throws IOException {
+  void splitIdsCarryThePlanNumberAndTheManifestOrdinal() throws IOException {
     ArtifactVersion v = commit(Map.of("a", "1", "b", "2", "c", "3"));
     List<ArtifactSourceSplit> splits =
         new SplitPlanner(registry, text())
-            .plan(v, registry.manifest(v).entries(), e -> !e.path().equals("b"));
-    assertThat(splits).extracting(FileSourceSplit::splitId).containsExactly("v0-0", "v0-2");
+            .plan(3, v, registry.manifest(v).entries(), e -> !e.path().equals("b"));
+    assertThat(splits).extracting(FileSourceSplit::splitId).containsExactly("3:v0-0", "3:v0-2");
   }
 
   @Test
@@ -82,13 +82,27 @@ class SplitPlannerTest {
     SourceConfig<String> config =
         new SourceConfig<>(registry.uri(), ARTIFACT, null, null, 4, new SplittableText(), false);
     List<ArtifactSourceSplit> splits =
-        new SplitPlanner(registry, config).plan(v, registry.manifest(v).entries(), e -> true);
+        new SplitPlanner(registry, config).plan(0, v, registry.manifest(v).entries(), e -> true);
     assertThat(splits)
         .extracting(FileSourceSplit::splitId)
-        .containsExactly("v0-0-0", "v0-0-1", "v0-0-2");
+        .containsExactly("0:v0-0-0", "0:v0-0-1", "0:v0-0-2");
     assertThat(splits).extracting(FileSourceSplit::offset).containsExactly(0L, 4L, 8L);
     assertThat(splits).extracting(FileSourceSplit::length).containsExactly(4L, 4L, 2L);
     assertThat(splits).allSatisfy(s -> assertThat(s.fileSize()).isEqualTo(10));
+  }
+
+  @Test
+  void linkedVersionsAreReadFromTheSourceProjectsStore() throws IOException {
+    ArtifactVersion v = commit(Map.of("model.bin", "weights"));
+    ArtifactVersion linked =
+        registry.link(v, ArtifactPath.parse("acme/wandb-registry-models/best"), List.of("prod"));
+    assertThat(linked.isLink()).isTrue();
+
+    ArtifactSourceSplit split = planAll(text(), linked).get(0);
+    ManifestEntry entry = registry.manifest(linked).entries().get(0);
+    assertThat(split.path().toUri())
+        .isEqualTo(registry.contentStore("acme", "etl").location(entry.digest()).orElseThrow());
+    assertThat(Files.readString(Path.of(split.path().toUri()))).isEqualTo("weights");
   }
 
   @Test
@@ -145,7 +159,8 @@ class SplitPlannerTest {
     ArtifactRegistry remote = withoutLocations(registry);
     assertThatThrownBy(
             () ->
-                new SplitPlanner(remote, text()).plan(v, registry.manifest(v).entries(), e -> true))
+                new SplitPlanner(remote, text())
+                    .plan(0, v, registry.manifest(v).entries(), e -> true))
         .isInstanceOf(ArtifactException.InvalidInput.class)
         .hasMessageContaining("Cannot read acme/etl/events:v0")
         .hasMessageContaining("no file system location")
@@ -184,7 +199,7 @@ class SplitPlannerTest {
   }
 
   private List<ArtifactSourceSplit> planAll(SourceConfig<String> config, ArtifactVersion v) {
-    return new SplitPlanner(registry, config).plan(v, registry.manifest(v).entries(), e -> true);
+    return new SplitPlanner(registry, config).plan(0, v, registry.manifest(v).entries(), e -> true);
   }
 
   /** A splittable bulk format; planning never creates a reader. */
