@@ -176,6 +176,27 @@ class ArtifactDynamicTableFactoryTest {
         .hasMessageContaining("acme/etl/t");
   }
 
+  @Test
+  void overwriteAndUpdatesAreRefusedByThePlanner() {
+    create("'format' = 'csv'");
+    // Versions only append: no SupportsOverwrite, and an insert-only changelog.
+    assertThatThrownBy(() -> t.explainSql("INSERT OVERWRITE t VALUES (CAST(1 AS BIGINT), 'a')"))
+        .hasMessageContaining("INSERT OVERWRITE")
+        .hasMessageContaining(TABLE);
+    TableEnvironment streaming = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+    streaming.executeSql(
+        "CREATE TABLE t (id BIGINT, name STRING) WITH ('connector' = 'artifact', 'registry' = '"
+            + dir
+            + "', 'artifact' = 'acme/etl/t', 'format' = 'csv')");
+    streaming.executeSql(
+        "CREATE TABLE src (id BIGINT, name STRING) WITH ('connector' = 'datagen')");
+    assertThatThrownBy(
+            () ->
+                streaming.explainSql("INSERT INTO t SELECT COUNT(*), name FROM src GROUP BY name"))
+        .hasMessageContaining("doesn't support consuming update changes")
+        .hasMessageContaining(TABLE);
+  }
+
   private void create(String options) {
     createWith("'artifact' = 'acme/etl/t', " + options);
   }
