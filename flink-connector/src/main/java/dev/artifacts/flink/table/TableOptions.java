@@ -46,8 +46,13 @@ final class TableOptions implements Serializable {
     }
   }
 
-  /** Checks the options only a sink uses; the sink builder then checks the type. */
+  /**
+   * Checks the options a sink uses; the sink builder then checks the type. The source's typed
+   * options are checked too, so a bad value gets the same message in both directions.
+   */
   void validateForSink() {
+    streaming();
+    monitorInterval();
     if (artifact.alias() != null) {
       throw invalid(
           ArtifactOptions.ARTIFACT,

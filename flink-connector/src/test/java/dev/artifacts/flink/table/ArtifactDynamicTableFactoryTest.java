@@ -117,6 +117,7 @@ class ArtifactDynamicTableFactoryTest {
     t.executeSql("DROP TABLE t");
     create("'format' = 'csv', 'streaming' = 'yes'");
     assertSelectFails("streaming='yes'", "'true' or 'false'");
+    assertInsertFails("streaming='yes'", "'true' or 'false'");
   }
 
   @Test
