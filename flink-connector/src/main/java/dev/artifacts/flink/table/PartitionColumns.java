@@ -1,5 +1,6 @@
 package dev.artifacts.flink.table;
 
+import dev.artifacts.common.name.PartitionPaths;
 import dev.artifacts.flink.sink.ArtifactPartitioner;
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -69,13 +70,14 @@ final class PartitionColumns {
                 + ": partition columns must be strings, booleans, numbers, decimals, dates or"
                 + " timestamps without time zone");
       }
-      if (!column.equals(column.trim()) || column.isEmpty() || column.matches(".*[/=%:].*")) {
+      if (column.isEmpty() || !column.equals(PartitionPaths.escape(column))) {
         throw new ValidationException(
             "Invalid partition column '"
                 + column
                 + "' in "
                 + table
-                + ": a partition column name cannot contain '/', '=', '%' or ':'");
+                + ": a partition column name cannot contain characters that directory names"
+                + " escape, such as '/', '=', '%', ':', '#' or '?'");
       }
     }
     if (columns.size() == names.size() && !columns.isEmpty()) {

@@ -103,6 +103,16 @@ class PartitionColumnsTest {
                     "t", DataTypes.ROW(DataTypes.FIELD("p", DataTypes.STRING())), List.of("p")))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("every column is a partition column");
+    assertThatThrownBy(
+            () ->
+                new PartitionColumns(
+                    "t",
+                    DataTypes.ROW(
+                        DataTypes.FIELD("id", DataTypes.BIGINT()),
+                        DataTypes.FIELD("a#b", DataTypes.STRING())),
+                    List.of("a#b")))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("Invalid partition column 'a#b' in t");
   }
 
   private static Object parse(String text, DataType type) {
