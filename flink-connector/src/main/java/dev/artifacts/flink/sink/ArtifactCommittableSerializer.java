@@ -1,5 +1,6 @@
 package dev.artifacts.flink.sink;
 
+import dev.artifacts.flink.Serialization;
 import java.io.IOException;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;

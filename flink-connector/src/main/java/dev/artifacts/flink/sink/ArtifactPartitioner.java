@@ -1,7 +1,7 @@
 package dev.artifacts.flink.sink;
 
+import dev.artifacts.common.name.PartitionPaths;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,7 +21,7 @@ public final class ArtifactPartitioner<IN> implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Spark's {@code ExternalCatalogUtils.DEFAULT_PARTITION_NAME}. */
-  public static final String DEFAULT_PARTITION_NAME = "__HIVE_DEFAULT_PARTITION__";
+  public static final String DEFAULT_PARTITION_NAME = PartitionPaths.DEFAULT_PARTITION_NAME;
 
   private final List<String> columns;
   private final List<KeySelector<IN, ?>> keys;
@@ -69,38 +69,13 @@ public final class ArtifactPartitioner<IN> implements Serializable {
       }
       Object value = keys.get(i).getKey(record);
       String text = value == null ? null : value.toString();
-      sb.append(columns.get(i))
-          .append('=')
-          .append(text == null || text.isEmpty() ? DEFAULT_PARTITION_NAME : escape(text));
+      sb.append(PartitionPaths.segment(columns.get(i), text));
     }
     return sb.toString();
   }
 
-  /** Spark's {@code ExternalCatalogUtils.escapePathName}. */
+  /** Spark's {@code ExternalCatalogUtils.escapePathName}, shared with readers through common. */
   static String escape(String value) {
-    StringBuilder sb = new StringBuilder(value.length());
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (needsEscaping(c)) {
-        // Spark escapes UTF-16 code units below 128 only; others stay as they are.
-        byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-        for (byte b : bytes) {
-          sb.append('%').append(String.format("%02X", b & 0xff));
-        }
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.toString();
-  }
-
-  private static boolean needsEscaping(char c) {
-    if (c < 0x20 || c == 0x7f) {
-      return true;
-    }
-    return switch (c) {
-      case '"', '#', '%', '\'', '*', '/', ':', '=', '?', '\\', '{', '[', ']', '^' -> true;
-      default -> false;
-    };
+    return PartitionPaths.escape(value);
   }
 }

@@ -1,8 +1,7 @@
 package dev.artifacts.flink.sink;
 
 import dev.artifacts.common.registry.RunInfo;
-import java.time.Instant;
-import java.util.Map;
+import dev.artifacts.flink.FlinkRuns;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Committer;
@@ -123,14 +122,7 @@ public final class ArtifactSink<IN>
   public Committer<ArtifactCommittable> createCommitter(CommitterInitContext context) {
     String jobId = context.getJobInfo().getJobId().toString();
     String jobName = context.getJobInfo().getJobName();
-    String name = config.runName() != null ? config.runName() : jobName;
-    RunInfo run =
-        new RunInfo(
-            jobId,
-            name,
-            "flink",
-            Instant.now(),
-            Map.of("flink.job-id", jobId, "flink.job-name", jobName == null ? "" : jobName));
+    RunInfo run = FlinkRuns.of(jobId, jobName, config.runName());
     return new ArtifactCommitter(config, run, new CommitterMetrics(context.metricGroup()));
   }
 

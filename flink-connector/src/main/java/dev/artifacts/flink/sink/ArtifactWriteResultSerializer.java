@@ -1,6 +1,7 @@
 package dev.artifacts.flink.sink;
 
 import dev.artifacts.common.manifest.ManifestEntry;
+import dev.artifacts.flink.Serialization;
 import java.io.IOException;
 import java.util.Map;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
