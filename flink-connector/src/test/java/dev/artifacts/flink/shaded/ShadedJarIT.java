@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code artifact-flink.jar} works on its own, as in Flink's {@code lib/}: a fresh JVM gets Flink's
  * and Hadoop's jars and the shaded jar, but none of the project's classes or the libraries we
  * relocate (no Jackson, OkHttp, Okio or Kotlin), and runs one bounded job through {@code
- * ArtifactSink} on a local MiniCluster, then reads the version back.
+ * ArtifactSink} on a local MiniCluster, then reads the version back through the registry and
+ * through {@code ArtifactSource}.
  */
 class ShadedJarIT {
   @TempDir Path tmp;
@@ -31,6 +32,7 @@ class ShadedJarIT {
     assertThat(jar).exists();
     try (JarFile j = new JarFile(jar.toFile())) {
       assertThat(j.getEntry("dev/artifacts/flink/sink/ArtifactSink.class")).isNotNull();
+      assertThat(j.getEntry("dev/artifacts/flink/source/ArtifactSource.class")).isNotNull();
       assertThat(j.getEntry("dev/artifacts/common/registry/ArtifactRegistries.class")).isNotNull();
       assertThat(j.getEntry("dev/artifacts/shaded/jackson/databind/ObjectMapper.class"))
           .isNotNull();
@@ -94,7 +96,8 @@ class ShadedJarIT {
     assertThat(p.exitValue()).as(output).isZero();
     assertThat(output)
         .contains("committed acme/shaded/numbers:v0")
-        .contains("ROUND-TRIP 1000 499500 3");
+        .contains("ROUND-TRIP 1000 499500 3")
+        .contains("READ-BACK 1000 499500");
   }
 
   /** Our own classes, common, the libraries relocated inside the shaded jar, test libraries. */

@@ -10,6 +10,7 @@ import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.flink.sink.ArtifactPartitioner;
 import dev.artifacts.flink.sink.ArtifactSink;
 import dev.artifacts.flink.sink.VersionPolicy;
+import dev.artifacts.flink.source.ArtifactSource;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.util.HashSet;
@@ -20,13 +21,16 @@ import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
 
 /**
  * Runs in the child JVM of {@link ShadedJarIT}, whose classpath has Flink, Hadoop and the shaded
  * jar but not the project's classes: a bounded job writes 1,000 {@code id,bucket} lines through
  * {@code ArtifactSink} partitioned by bucket, then the version is read back through the registry.
- * Prints {@code ROUND-TRIP <records> <sum of ids> <partitions>}.
+ * Prints {@code ROUND-TRIP <records> <sum of ids> <partitions>}; a second job reads the version
+ * back through {@code ArtifactSource} and prints {@code READ-BACK <records> <sum of ids>}.
  */
 public final class ShadedRoundTripMain {
   private ShadedRoundTripMain() {}
@@ -67,5 +71,26 @@ public final class ShadedRoundTripMain {
       }
     }
     System.out.println("ROUND-TRIP " + records + " " + sum + " " + partitions.size());
+
+    // And back through ArtifactSource, in a second bounded job.
+    StreamExecutionEnvironment read = StreamExecutionEnvironment.createLocalEnvironment(2);
+    read.setRuntimeMode(RuntimeExecutionMode.BATCH);
+    long readRecords = 0;
+    long readSum = 0;
+    try (CloseableIterator<String> lines =
+        read.fromSource(
+                ArtifactSource.forRecordStreamFormat(new TextLineInputFormat())
+                    .setRegistry(registry)
+                    .setArtifact("acme/shaded/numbers:v0")
+                    .build(),
+                WatermarkStrategy.noWatermarks(),
+                "artifact-source")
+            .executeAndCollect("shaded-read-back")) {
+      while (lines.hasNext()) {
+        readRecords++;
+        readSum += Long.parseLong(lines.next().split(",")[0]);
+      }
+    }
+    System.out.println("READ-BACK " + readRecords + " " + readSum);
   }
 }
