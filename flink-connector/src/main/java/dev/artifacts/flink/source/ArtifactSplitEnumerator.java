@@ -126,6 +126,10 @@ final class ArtifactSplitEnumerator
   static RunInfo run(Map<String, String> metricVariables, String runName) {
     String jobId = metricVariables.get("<job_id>");
     if (jobId == null || jobId.isEmpty()) {
+      LOG.warn(
+          "The enumerator's metric group names no job (variables {}): versions read are not"
+              + " recorded as inputs of this job",
+          metricVariables.keySet());
       return null;
     }
     return FlinkRuns.of(jobId, metricVariables.get("<job_name>"), runName);

@@ -1,6 +1,7 @@
 package dev.artifacts.spark.log;
 
 import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.options.ArtifactOptions;
@@ -28,9 +29,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs data that already exists (a directory or bucket prefix) as one artifact version, with the
- * work spread over the executors: the driver lists only the top level of the source; executors list
- * each subdirectory recursively, then hash the files (copying them into the registry, or
- * referencing them in place) and send back manifest entries; the driver commits one version.
+ * work spread over the executors: the driver lists the top level of the source; its subdirectories
+ * are listed recursively by a driver thread pool when few, by a Spark job when many; executors then
+ * hash the files (copying them into the registry, or referencing them in place) and send back
+ * manifest entries; the driver commits one version.
  *
  * <p>Entries keep every file, as W&amp;B's {@code add_dir} does (including {@code _SUCCESS}
  * markers); their paths are relative to the source. With {@code storage=reference}, digests follow
@@ -42,6 +44,9 @@ public final class ExistingData {
 
   /** Session conf key naming the default registry (the same key the data source uses). */
   static final String SESSION_REGISTRY = "spark.artifact.registry";
+
+  /** Listing waits on the filesystem, not the CPU: more threads than cores pay off. */
+  private static final int LISTING_THREADS = 8;
 
   private ExistingData() {}
 
@@ -88,26 +93,23 @@ public final class ExistingData {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int parallelism = Math.max(2, jsc.defaultParallelism());
 
-    JavaRDD<String> files =
-        jsc.parallelize(
-            listing.files(), Math.max(1, Math.min(parallelism, listing.files().size())));
-    if (!listing.directories().isEmpty()) {
-      JavaRDD<String> nested =
-          jsc.parallelize(
-                  listing.directories(), Math.min(listing.directories().size(), parallelism * 4))
-              .flatMap(dir -> FileTasks.listRecursively(dir, conf).iterator());
-      files = files.union(nested);
-    }
-    // The file list comes back to the driver (the entries do anyway) and is re-sliced evenly, so
-    // every core hashes until the end instead of waiting on an unlucky shuffle partition.
-    List<String> all = files.collect();
-    int slices = Math.max(1, Math.min(all.size(), parallelism * 4));
+    int threshold = spark.sessionState().conf().parallelPartitionDiscoveryThreshold();
+    List<ListedFile> all = listAll(jsc, listing, parallelism, threshold, conf, path);
+    // The list is on the driver (the entries come back to it anyway): balanced by size into one
+    // slice per task, so no core waits on an unlucky listing partition at the end.
+    List<List<ListedFile>> slices = HashSlices.balance(all, jsc.defaultParallelism());
     JavaRDD<LoggedEntry> entries =
-        jsc.parallelize(all, slices)
-            .mapPartitions(
-                it ->
+        jsc.parallelize(slices, Math.max(1, slices.size()))
+            .flatMap(
+                slice ->
                     FileTasks.hashAll(
-                            it, root.toString(), rootUri, storage, registryUri, path, conf)
+                            slice.iterator(),
+                            root.toString(),
+                            rootUri,
+                            storage,
+                            registryUri,
+                            path,
+                            conf)
                         .iterator());
     List<LoggedEntry> collected = entries.collect();
     for (LoggedEntry e : collected) {
@@ -168,20 +170,62 @@ public final class ExistingData {
     return s.startsWith("s3a://") ? "s3://" + s.substring("s3a://".length()) : s;
   }
 
-  private record Listing(List<String> files, List<String> directories) {}
+  private record Listing(List<ListedFile> files, List<String> directories) {}
+
+  /**
+   * Every file under the source. As Spark's own file index does, a few subdirectories are listed on
+   * the driver by a thread pool (a Spark job costs more than listing them); more than {@code
+   * spark.sql.sources.parallelPartitionDiscovery.threshold} are listed by a Spark job. Either way
+   * the list comes back to the driver (the entries do anyway) and is then re-sliced evenly, so
+   * every core hashes until the end instead of waiting on an unlucky listing partition.
+   */
+  private static List<ListedFile> listAll(
+      JavaSparkContext jsc,
+      Listing listing,
+      int parallelism,
+      int threshold,
+      SerializableConfiguration conf,
+      ArtifactPath artifact) {
+    List<ListedFile> all = new ArrayList<>(listing.files());
+    List<String> dirs = listing.directories();
+    if (dirs.isEmpty()) {
+      return all;
+    }
+    if (dirs.size() <= threshold) {
+      try {
+        for (List<ListedFile> files :
+            Parallel.map(
+                dirs, LISTING_THREADS, "artifact-list", d -> FileTasks.listRecursively(d, conf))) {
+          all.addAll(files);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot list the files to log as " + artifact, e);
+      }
+      return all;
+    }
+    all.addAll(
+        jsc.parallelize(dirs, Math.min(dirs.size(), parallelism * 4))
+            .flatMap(dir -> FileTasks.listRecursively(dir, conf).iterator())
+            .collect());
+    return all;
+  }
 
   /** One non-recursive listing on the driver; everything deeper is listed by tasks. */
   private static Listing listTop(Path root, SerializableConfiguration conf, ArtifactPath artifact) {
     try {
       FileSystem fs = root.getFileSystem(conf.value());
       FileStatus status = fs.getFileStatus(root);
-      List<String> files = new ArrayList<>();
+      List<ListedFile> files = new ArrayList<>();
       List<String> dirs = new ArrayList<>();
       if (status.isFile()) {
-        files.add(status.getPath().toString());
+        files.add(new ListedFile(status.getPath().toString(), status.getLen()));
       } else {
         for (FileStatus s : fs.listStatus(root)) {
-          (s.isDirectory() ? dirs : files).add(s.getPath().toString());
+          if (s.isDirectory()) {
+            dirs.add(s.getPath().toString());
+          } else {
+            files.add(new ListedFile(s.getPath().toString(), s.getLen()));
+          }
         }
       }
       return new Listing(files, dirs);

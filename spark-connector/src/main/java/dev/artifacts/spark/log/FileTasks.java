@@ -12,15 +12,20 @@ import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ContentStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.OkHttpClient;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.util.SerializableConfiguration;
 
@@ -32,20 +37,44 @@ final class FileTasks {
 
   private FileTasks() {}
 
-  static List<String> listRecursively(String dir, SerializableConfiguration conf)
+  static List<ListedFile> listRecursively(String dir, SerializableConfiguration conf)
       throws IOException {
     Path path = new Path(dir);
     FileSystem fs = path.getFileSystem(conf.value());
-    List<String> files = new ArrayList<>();
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
-    while (it.hasNext()) {
-      files.add(it.next().getPath().toString());
+    List<ListedFile> files = new ArrayList<>();
+    if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
+      // The local filesystem builds each LocatedFileStatus of listFiles() by forking `ls` for the
+      // file's permissions; a walk over plain statuses never asks for them (10x faster).
+      walk(fs, path, files);
+    } else {
+      // Object stores answer a recursive listFiles() with flat, paged LIST calls.
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
+      while (it.hasNext()) {
+        LocatedFileStatus s = it.next();
+        files.add(new ListedFile(s.getPath().toString(), s.getLen()));
+      }
     }
     return files;
   }
 
+  private static void walk(FileSystem fs, Path dir, List<ListedFile> files) throws IOException {
+    Deque<Path> pending = new ArrayDeque<>();
+    pending.push(dir);
+    while (!pending.isEmpty()) {
+      RemoteIterator<FileStatus> it = fs.listStatusIterator(pending.pop());
+      while (it.hasNext()) {
+        FileStatus s = it.next();
+        if (s.isDirectory()) {
+          pending.push(s.getPath());
+        } else {
+          files.add(new ListedFile(s.getPath().toString(), s.getLen()));
+        }
+      }
+    }
+  }
+
   static List<LoggedEntry> hashAll(
-      Iterator<String> files,
+      Iterator<ListedFile> files,
       String root,
       String rootUri,
       ArtifactOptions.Storage storage,
@@ -58,7 +87,7 @@ final class FileTasks {
     String qualifiedRoot = fs.makeQualified(rootPath).toString();
     List<LoggedEntry> out = new ArrayList<>();
     while (files.hasNext()) {
-      String file = files.next();
+      String file = files.next().path();
       String rel = relative(qualifiedRoot, file);
       if (storage == ArtifactOptions.Storage.REFERENCE) {
         String uri = rel.isEmpty() ? rootUri : rootUri + "/" + rel;
