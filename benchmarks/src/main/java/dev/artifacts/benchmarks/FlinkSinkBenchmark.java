@@ -42,7 +42,7 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.
  * alternating the two sinks so drift on a shared machine hits both; the median is reported. Both
  * outputs are checked to hold the same number of bytes.
  *
- * <p>Arguments: {@code [records] [rounds] [checkpoint-ms]}, defaults 3,000,000 (about 300 MB), 3
+ * <p>Arguments: {@code [records] [rounds] [checkpoint-ms]}, defaults 10,000,000 (about 870 MB), 3
  * and 1000.
  */
 public final class FlinkSinkBenchmark {
@@ -54,7 +54,7 @@ public final class FlinkSinkBenchmark {
   private FlinkSinkBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    long records = args.length > 0 ? Long.parseLong(args[0]) : 3_000_000;
+    long records = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     long checkpointMs = args.length > 2 ? Long.parseLong(args[2]) : 1_000;
     Path work = Files.createTempDirectory("flink-sink-benchmark");
