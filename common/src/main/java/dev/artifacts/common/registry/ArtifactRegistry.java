@@ -49,6 +49,35 @@ public interface ArtifactRegistry extends Closeable {
   /** Where bodies of non-reference entries of {@code entity/project} are stored. */
   ContentStore contentStore(String entity, String project);
 
+  /**
+   * Prepares a write whose bodies engine tasks store themselves, possibly in other processes
+   * (executors, task managers): call it on the committing side before the tasks start, ship the
+   * session to them, and mark the draft that will collect their entries with {@link
+   * ArtifactDraft#uploadSession}. Nothing becomes visible before {@link #commit}.
+   *
+   * <p>The default (the embedded filesystem registry) needs no preparation: tasks write into the
+   * shared content store. The W&amp;B backend creates the pending artifact here, so that tasks can
+   * request upload URLs against it and upload their own files.
+   */
+  default UploadSession beginUpload(ArtifactPath collection, String type) {
+    return new UploadSession(collection.withAlias(null).toString(), type, java.util.Map.of());
+  }
+
+  /**
+   * Opens the task side of {@code session} in this process (this registry must have been opened
+   * from the same URI as the one that began it).
+   */
+  default TaskUploads taskUploads(UploadSession session) {
+    ArtifactPath coll = ArtifactPath.parse(session.collection(), java.util.Map.of());
+    return TaskUploads.into(contentStore(coll.entity(), coll.project()));
+  }
+
+  /**
+   * Gives up a session that will not be committed (a failed or aborted write). Best effort: the
+   * default does nothing; content-addressed bodies are left to {@link #gc}.
+   */
+  default void abandonUpload(UploadSession session) {}
+
   // ---- reading -------------------------------------------------------------------------------
 
   /**

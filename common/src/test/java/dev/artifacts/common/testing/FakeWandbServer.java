@@ -71,6 +71,13 @@ public final class FakeWandbServer implements AutoCloseable {
   /** Storage requests as {@code METHOD path}. */
   public final List<String> storageRequests = new CopyOnWriteArrayList<>();
 
+  /**
+   * GraphQL operations ({@code gql <operation>}) and storage requests ({@code METHOD path}) in the
+   * order they arrived: shows which side of a write uploaded what, e.g. that every data upload came
+   * before the committing side's final {@code CreateArtifact}.
+   */
+  public final List<String> events = new CopyOnWriteArrayList<>();
+
   /** Storage requests that carried an Authorization header: must stay empty. */
   public final List<String> authViolations = new CopyOnWriteArrayList<>();
 
@@ -112,6 +119,7 @@ public final class FakeWandbServer implements AutoCloseable {
 
   private static final class Art {
     String id;
+    String distributedId;
     Coll seq;
     int versionIndex = -1;
     String state = "PENDING";
@@ -280,6 +288,7 @@ public final class FakeWandbServer implements AutoCloseable {
     JsonNode vars = body.path("variables");
     operations.add(op);
     variables.add(vars);
+    events.add("gql " + op);
     String expected =
         "Basic "
             + Base64.getEncoder()
@@ -447,7 +456,36 @@ public final class FakeWandbServer implements AutoCloseable {
         }
       }
     }
-    Art a = new Art();
+    // Distributed writers: every createArtifact with the same distributedID upserts one pending
+    // artifact; the last call's digest and labels win (modelled on wandb's distributed-writer
+    // flow, where each writer and the finishing call send their own digest).
+    String distributedId = in.path("distributedID").asText("");
+    Art a = null;
+    if (!distributedId.isEmpty()) {
+      for (Art existing : arts.values()) {
+        if (existing.seq == c
+            && distributedId.equals(existing.distributedId)
+            && existing.state.equals("PENDING")) {
+          a = existing;
+        }
+      }
+    }
+    if (a != null) {
+      a.digest = digest;
+      a.description = in.path("description").asText(null);
+      a.metadata = in.path("metadata").asText(null);
+      a.ttl = in.has("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : null;
+      Art upserted = a;
+      a.tags.clear();
+      in.path("tags").forEach(t -> upserted.tags.add(t.path("tagName").asText()));
+      a.pendingAliases.clear();
+      in.path("aliases").forEach(al -> upserted.pendingAliases.add(al.path("alias").asText()));
+      a.run = run;
+      a.updatedAt = now();
+      return Map.of("createArtifact", Map.of("artifact", created(a, c)));
+    }
+    a = new Art();
+    a.distributedId = distributedId.isEmpty() ? null : distributedId;
     a.id =
         Base64.getEncoder()
             .encodeToString(("Artifact:" + (nextId++)).getBytes(StandardCharsets.UTF_8));
@@ -457,8 +495,9 @@ public final class FakeWandbServer implements AutoCloseable {
     a.description = in.path("description").asText(null);
     a.metadata = in.path("metadata").asText(null);
     a.ttl = in.has("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : null;
-    in.path("tags").forEach(t -> a.tags.add(t.path("tagName").asText()));
-    in.path("aliases").forEach(al -> a.pendingAliases.add(al.path("alias").asText()));
+    Art fresh = a;
+    in.path("tags").forEach(t -> fresh.tags.add(t.path("tagName").asText()));
+    in.path("aliases").forEach(al -> fresh.pendingAliases.add(al.path("alias").asText()));
     a.createdAt = now();
     a.updatedAt = a.createdAt;
     a.run = run;
@@ -1104,6 +1143,7 @@ public final class FakeWandbServer implements AutoCloseable {
     String method = request.getMethod();
     String path = request.getRequestUrl().encodedPath();
     storageRequests.add(method + " " + path);
+    events.add(method + " " + path);
     if (request.getHeader("Authorization") != null) {
       authViolations.add(method + " " + path);
       return new MockResponse().setResponseCode(403).setBody("credentials sent to storage");
