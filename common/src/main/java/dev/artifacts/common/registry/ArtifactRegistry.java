@@ -60,6 +60,18 @@ public interface ArtifactRegistry extends Closeable {
    * request upload URLs against it and upload their own files.
    */
   default UploadSession beginUpload(ArtifactPath collection, String type) {
+    return beginUpload(collection, type, null);
+  }
+
+  /**
+   * Like {@link #beginUpload(ArtifactPath, String)}, for writers that cannot receive a session from
+   * the committing side (Flink writer subtasks): every call with the same {@code sharedKey} for the
+   * same collection joins the same pending version (W&amp;B: one distributed artifact), so the
+   * writers of one checkpoint and its committer meet without talking to each other.
+   *
+   * @param sharedKey stable key of the version being assembled, or {@code null} for a new one
+   */
+  default UploadSession beginUpload(ArtifactPath collection, String type, String sharedKey) {
     return new UploadSession(collection.withAlias(null).toString(), type, java.util.Map.of());
   }
 

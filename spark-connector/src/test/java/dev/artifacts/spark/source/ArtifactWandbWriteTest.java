@@ -94,10 +94,11 @@ class ArtifactWandbWriteTest {
     int firstCreate = events.indexOf("gql CreateArtifact");
     assertThat(firstCreate).as("the driver created the pending artifact").isLessThan(finalCreate);
     for (int i = 0; i < events.size(); i++) {
-      if (events.get(i).startsWith("PUT /put/")
-          || events.get(i).equals("gql CreateArtifactFiles")) {
+      if (events.get(i).startsWith("PUT /put/")) {
         assertThat(i)
-            .as("%s comes from a task, before the driver's commit", events.get(i))
+            .as(
+                "%s comes from a task: after the pending artifact, before the commit",
+                events.get(i))
             .isGreaterThan(firstCreate)
             .isLessThan(finalCreate);
       }
@@ -105,6 +106,8 @@ class ArtifactWandbWriteTest {
     List<String> commit =
         events.subList(finalCreate, events.size()).stream()
             .filter(e -> !e.equals("gql ArtifactMembershipByName"))
+            // The driver re-announces the files (the server answers "stored"); no data moves.
+            .filter(e -> !e.equals("gql CreateArtifactFiles"))
             .toList();
     if (v == null) {
       assertThat(commit).containsExactly("gql CreateArtifact");

@@ -204,12 +204,20 @@ public final class WandbRegistry implements ArtifactRegistry {
    * (deduplication), and the pending one is abandoned.
    */
   @Override
-  public UploadSession beginUpload(ArtifactPath collection, String type) {
+  public UploadSession beginUpload(ArtifactPath collection, String type, String sharedKey) {
     ArtifactPath coll = collection.withAlias(null);
     Names.validateName(coll.name(), coll);
     Names.validateType(type, coll.name(), coll);
     String runName = ensureRun(coll.entity(), coll.project(), processRun);
-    String distributedId = "artifact-connectors-" + randomName(32);
+    String distributedId =
+        "artifact-connectors-"
+            + (sharedKey == null
+                ? randomName(32)
+                : Digests.hex(
+                    Digests.newMd5()
+                        .digest(
+                            (coll + "\n" + sharedKey)
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8))));
     String clientId = randomName(128);
     String sequenceClientId = randomName(128);
     Map<String, Object> input = new LinkedHashMap<>();
@@ -450,18 +458,12 @@ public final class WandbRegistry implements ArtifactRegistry {
               ? session.get(SESSION_MANIFEST_ID)
               : text(createManifest(coll, artifactId, baseId, runName, "", false), "id");
 
-      // Entries the tasks already registered against this artifact (or inherited from the base
-      // with their birth artifact) need no createArtifactFiles: like wandb-core, which only
-      // announces entries it has a local file for.
+      // Every file is announced, also those the tasks uploaded (the server answers "stored", with
+      // their birth artifact): cheap, idempotent, and it proves the server has every body before
+      // the commit. A body the server lacks is uploaded from this process's cache if it is there,
+      // else the commit fails naming the entry.
       List<ManifestEntry> files =
-          draftManifest.entries().stream()
-              .filter(e -> !e.isReference())
-              .filter(
-                  e ->
-                      session == null
-                          || e.birthArtifactId() == null
-                          || !draft.isKnownBody(e.digest()))
-              .toList();
+          draftManifest.entries().stream().filter(e -> !e.isReference()).toList();
       List<FileUpload> toUpload = new ArrayList<>();
       Map<String, String> births = requestUploads(coll, artifactId, manifestId, files, toUpload);
       uploadedFiles = toUpload.size();

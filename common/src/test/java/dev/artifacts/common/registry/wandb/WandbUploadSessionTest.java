@@ -133,8 +133,10 @@ class WandbUploadSessionTest {
     for (String put : dataPuts) {
       assertThat(events.indexOf(put)).isLessThan(finalCreate);
     }
+    // The driver announces every file again (the server answers "stored"), uploads nothing.
     assertThat(events.subList(finalCreate, events.size()))
         .filteredOn(e -> !e.startsWith("gql ArtifactMembershipByName"))
+        .filteredOn(e -> !e.equals("gql CreateArtifactFiles"))
         .containsExactly(
             "gql CreateArtifact",
             "gql CreateArtifactManifest",
