@@ -111,6 +111,23 @@ public interface ArtifactRegistry extends Closeable {
    */
   Manifest manifest(ArtifactVersion version);
 
+  /**
+   * A Hadoop filesystem URI under which engines can read the body of a non-reference entry on any
+   * machine with their own file readers, or empty. The embedded registry answers its content
+   * store's {@link ContentStore#location}; the W&amp;B backend a {@code wandbbody:} URI whose
+   * filesystem downloads the body into the local W&amp;B cache on first open.
+   */
+  default Optional<java.net.URI> location(ArtifactVersion version, ManifestEntry entry) {
+    if (entry.isReference()) {
+      return Optional.empty();
+    }
+    ArtifactPath owner =
+        version.isLink()
+            ? ArtifactPath.parse(version.sourceCollection(), java.util.Map.of())
+            : version.path();
+    return contentStore(owner.entity(), owner.project()).location(entry.digest());
+  }
+
   /** Opens the bytes of one entry: the stored body, or the referenced object. */
   InputStream open(ArtifactVersion version, ManifestEntry entry) throws IOException;
 

@@ -348,6 +348,7 @@ public final class FakeWandbServer implements AutoCloseable {
       case "ArtifactMembershipByName" -> membershipByName(v);
       case "ArtifactManifest" -> Map.of("artifact", manifestOf(art(v.path("id").asText())));
       case "ArtifactFileURLs" -> fileUrls(v);
+      case "ArtifactFilesByManifestEntries" -> filesByManifestEntries(v);
       case "ArtifactCollection" -> collection(v);
       case "ArtifactTypeArtifactCollections" -> typeCollections(v);
       case "ProjectArtifactTypes" -> projectTypes(v);
@@ -794,6 +795,27 @@ public final class FakeWandbServer implements AutoCloseable {
                 "file",
                 Map.of("directUrl", storageUrl() + "/manifest/" + ArtifactIds.toHex(a.id))));
     return m;
+  }
+
+  /** URLs for given entries; only bytes stored under the named birth artifact are found. */
+  private Object filesByManifestEntries(JsonNode v) {
+    art(v.path("id").asText());
+    if (!"V2".equals(v.path("storageLayout").asText())) {
+      throw new GqlError("storageLayout must be V2");
+    }
+    List<Object> edges = new ArrayList<>();
+    for (JsonNode e : v.path("entries")) {
+      String md5 = e.path("digest").asText();
+      Map<String, Object> node = new LinkedHashMap<>();
+      node.put("name", e.path("name").asText());
+      boolean stored =
+          blobs.containsKey(md5) && births.get(md5).equals(e.path("birthArtifactID").asText());
+      node.put(
+          "directUrl",
+          stored ? storageUrl() + "/get/" + Digests.base64ToHex(md5) + "?X-Sig=xyz" : null);
+      edges.add(Map.of("node", node));
+    }
+    return Map.of("artifact", Map.of("filesByManifestEntries", Map.of("edges", edges)));
   }
 
   private Object fileUrls(JsonNode v) throws IOException {

@@ -905,14 +905,80 @@ public final class WandbRegistry implements ArtifactRegistry {
     return Files.newInputStream(cache.bodyPath(entry.digest()));
   }
 
+  /**
+   * Where engines read the body of {@code entry} on any machine: a {@code wandbbody:} URI that
+   * {@link WandbBodyFileSystem} resolves there, downloading into that machine's W&amp;B cache on
+   * first open. Nothing is fetched here.
+   */
+  @Override
+  public Optional<java.net.URI> location(ArtifactVersion version, ManifestEntry entry) {
+    if (entry.isReference() || !"MD5".equalsIgnoreCase(entry.digestAlgorithm())) {
+      return Optional.empty();
+    }
+    WandbBodyFileSystem.offer(this, settings.baseUrl);
+    return Optional.of(WandbBodyFileSystem.uri(settings.baseUrl, version.id(), entry));
+  }
+
+  /**
+   * The cached body of one entry of artifact {@code artifactId}, downloaded on first use through
+   * {@code filesByManifestEntries} (one entry, no listing of the whole version), as executors need.
+   */
+  Path body(String artifactId, ManifestEntry entry) throws IOException {
+    if (!cache.has(entry.digest(), entry.size())) {
+      Object lock = downloadLocks.computeIfAbsent(entry.digest(), k -> new Object());
+      synchronized (lock) {
+        try {
+          if (!cache.has(entry.digest(), entry.size())) {
+            String what = "'" + entry.path() + "' of artifact " + artifactId;
+            fetch(entry, what, refresh -> entryUrl(artifactId, entry, what));
+          }
+        } finally {
+          downloadLocks.remove(entry.digest());
+        }
+      }
+    }
+    return cache.bodyPath(entry.digest());
+  }
+
+  private String entryUrl(String artifactId, ManifestEntry entry, String what) {
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("name", entry.path());
+    spec.put("digest", entry.digest());
+    spec.put("birthArtifactID", entry.birthArtifactId());
+    spec.put("size", entry.size());
+    JsonNode data =
+        client.call(
+            "ArtifactFilesByManifestEntries",
+            Gql.FILES_BY_MANIFEST_ENTRIES,
+            map("id", artifactId, "storageLayout", "V2", "entries", List.of(spec)),
+            what);
+    for (JsonNode edge : data.path("artifact").path("filesByManifestEntries").path("edges")) {
+      JsonNode node = edge.path("node");
+      String url = node.path("directUrl").asText("");
+      if (entry.path().equals(node.path("name").asText()) && !url.isEmpty()) {
+        return url;
+      }
+    }
+    throw new ArtifactException.NotFound(
+        "Cannot download " + what + ": the server returned no URL for it");
+  }
+
+  private interface UrlSource {
+    String url(boolean refresh) throws IOException;
+  }
+
   /** Fetches one body into the cache: resumable, MD5- and size-checked, moved into place. */
   private void download(ArtifactVersion version, ManifestEntry entry) throws IOException {
     String what = "'" + entry.path() + "' of " + version.path();
+    fetch(entry, what, refresh -> fileUrl(version, entry.path(), refresh));
+  }
+
+  private void fetch(ManifestEntry entry, String what, UrlSource urls) throws IOException {
     String hex = Digests.base64ToHex(entry.digest());
     Path part = cache.root().resolve("tmp").resolve(hex + ".part");
     Files.createDirectories(part.getParent());
     for (int attempt = 0; ; attempt++) {
-      String url = fileUrl(version, entry.path(), attempt > 0);
+      String url = urls.url(attempt > 0);
       try {
         client.download(url, part, what);
         break;
@@ -1403,6 +1469,7 @@ public final class WandbRegistry implements ArtifactRegistry {
 
   @Override
   public void close() {
+    WandbBodyFileSystem.withdraw(this, settings.baseUrl);
     client.close();
   }
 

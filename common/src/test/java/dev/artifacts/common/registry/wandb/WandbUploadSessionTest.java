@@ -235,4 +235,40 @@ class WandbUploadSessionTest {
         .isInstanceOf(ArtifactException.InvalidInput.class)
         .hasMessageContaining("reserved");
   }
+
+  @Test
+  void bodiesAreReadableThroughTheirHadoopLocation() throws Exception {
+    WandbRegistry writer = open("writer");
+    ArtifactDraft draft = writer.newDraft(ds, "dataset");
+    try (OutputStream out = draft.newFile("day=1/part-0.csv")) {
+      out.write("0123456789".getBytes(UTF_8));
+    }
+    ArtifactVersion v = writer.commit(draft).version();
+
+    WandbRegistry reader = open("reader");
+    ManifestEntry e = reader.manifest(v).entry("day=1/part-0.csv").orElseThrow();
+    java.net.URI uri = reader.location(v, e).orElseThrow();
+    assertThat(uri.getScheme()).isEqualTo(WandbBodyFileSystem.SCHEME);
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(uri);
+    assertThat(path.getName()).endsWith(".csv");
+    org.apache.hadoop.fs.FileSystem fs =
+        path.getFileSystem(new org.apache.hadoop.conf.Configuration());
+    assertThat(fs).isInstanceOf(WandbBodyFileSystem.class);
+    long gets = server.storageCount("GET /get/");
+    assertThat(fs.getFileStatus(path).getLen()).isEqualTo(10);
+    assertThat(server.storageCount("GET /get/")).as("status needs no request").isEqualTo(gets);
+    try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(path)) {
+      in.seek(4);
+      assertThat(new String(in.readAllBytes(), UTF_8)).isEqualTo("456789");
+    }
+    assertThat(objects(tmp.resolve("reader"))).isEqualTo(1);
+    try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(path)) {
+      assertThat(new String(in.readAllBytes(), UTF_8)).isEqualTo("0123456789");
+    }
+    assertThat(server.storageCount("GET /get/"))
+        .as("second open reads the cache")
+        .isEqualTo(gets + 1);
+    assertThat(server.count("ArtifactFilesByManifestEntries")).isEqualTo(1);
+    assertThatThrownBy(() -> fs.create(path)).hasMessageContaining("read-only");
+  }
 }
