@@ -10,6 +10,7 @@ import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.CommitResult;
 import dev.artifacts.common.registry.RunInfo;
+import dev.artifacts.common.registry.UploadSession;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -101,13 +102,17 @@ public final class ExistingData {
     // The file list comes back to the driver (the entries do anyway) and is re-sliced evenly, so
     // every core hashes until the end instead of waiting on an unlucky shuffle partition.
     List<String> all = files.collect();
+    // Copies are stored by the tasks themselves (W&B: uploaded from the executors).
+    UploadSession uploads =
+        storage == ArtifactOptions.Storage.FILES ? registry.beginUpload(path, draft.type()) : null;
+    draft.uploadSession(uploads);
     int slices = Math.max(1, Math.min(all.size(), parallelism * 4));
     JavaRDD<LoggedEntry> entries =
         jsc.parallelize(all, slices)
             .mapPartitions(
                 it ->
                     FileTasks.hashAll(
-                            it, root.toString(), rootUri, storage, registryUri, path, conf)
+                            it, root.toString(), rootUri, storage, registryUri, uploads, conf)
                         .iterator());
     List<LoggedEntry> collected = entries.collect();
     for (LoggedEntry e : collected) {

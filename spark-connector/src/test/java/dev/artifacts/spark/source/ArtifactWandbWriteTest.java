@@ -191,4 +191,32 @@ class ArtifactWandbWriteTest {
     assertThat(reader.versions(ArtifactPath.parse("acme/etl/dedup"), VersionQuery.all()))
         .hasSize(2);
   }
+
+  @Test
+  void loggingExistingFilesCopiesThemFromTheExecutors() throws Exception {
+    Path data = tmp.resolve("existing");
+    for (int i = 0; i < 6; i++) {
+      Path f = data.resolve("d" + (i % 2)).resolve("f" + i + ".txt");
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, "file " + i);
+    }
+    int before = server.events.size();
+    var result =
+        dev.artifacts.spark.log.ExistingData.log(
+            spark, data.toString(), "acme/etl/raw", Map.of("registry", server.baseUrl()));
+
+    assertThat(result.created()).isTrue();
+    assertTasksUploaded(before, result.version());
+    assertThat(dataPuts()).hasSize(6);
+    ArtifactVersion v = reader.resolve(ArtifactPath.parse("acme/etl/raw"));
+    assertThat(reader.manifest(v).entries())
+        .extracting(ManifestEntry::path)
+        .contains("d0/f0.txt", "d1/f5.txt")
+        .hasSize(6);
+    ManifestEntry e = reader.manifest(v).entry("d1/f5.txt").orElseThrow();
+    try (var in = reader.open(v, e)) {
+      assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo("file 5");
+    }
+  }
 }
