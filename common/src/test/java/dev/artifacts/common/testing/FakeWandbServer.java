@@ -222,6 +222,9 @@ public final class FakeWandbServer implements AutoCloseable {
     storageFaults.computeIfAbsent("GET-HALF", k -> new ArrayDeque<>()).add(new MockResponse());
   }
 
+  /** File listings answer {@code directUrl: null}, so clients must use the fallback URL. */
+  public volatile boolean omitDirectUrls;
+
   /** Calls concerning {@code entity/project} get HTTP 403. */
   public void forbid(String entityProject) {
     forbidden.add(entityProject);
@@ -275,6 +278,10 @@ public final class FakeWandbServer implements AutoCloseable {
   // ---- GraphQL ---------------------------------------------------------------------------------
 
   private MockResponse onApi(RecordedRequest request) {
+    if ("GET".equals(request.getMethod())
+        && request.getRequestUrl().encodedPath().startsWith("/artifactsV2/")) {
+      return fallbackDownload(request);
+    }
     if (!"POST".equals(request.getMethod()) || !request.getPath().endsWith("/graphql")) {
       return json(404, "{\"errors\":[{\"message\":\"not found\"}]}");
     }
@@ -833,10 +840,12 @@ public final class FakeWandbServer implements AutoCloseable {
                   "name",
                   name,
                   "directUrl",
-                  storageUrl()
-                      + "/get/"
-                      + Digests.base64ToHex(e.path("digest").asText())
-                      + "?X-Sig=xyz"));
+                  omitDirectUrls
+                      ? ""
+                      : storageUrl()
+                          + "/get/"
+                          + Digests.base64ToHex(e.path("digest").asText())
+                          + "?X-Sig=xyz"));
         }
       }
     }
@@ -1157,6 +1166,35 @@ public final class FakeWandbServer implements AutoCloseable {
       project.put("run", Map.of(inputs ? "inputArtifacts" : "outputArtifacts", page(nodes, v)));
     }
     return Map.of("project", project);
+  }
+
+  /**
+   * W&amp;B's fallback download handler under the base URL ({@code
+   * /artifactsV2/<region>/<entity>/<project>/<collection>/<birth>/<md5 hex>/<name>}): needs the API
+   * key, and the birth artifact must be the one that stored the bytes.
+   */
+  private MockResponse fallbackDownload(RecordedRequest request) {
+    events.add("GET " + request.getRequestUrl().encodedPath());
+    String expected =
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString(("api:" + API_KEY).getBytes(StandardCharsets.UTF_8));
+    if (!expected.equals(request.getHeader("Authorization"))) {
+      unauthorized.incrementAndGet();
+      return new MockResponse().setResponseCode(401);
+    }
+    List<String> seg = request.getRequestUrl().pathSegments();
+    if (seg.size() != 8) {
+      return new MockResponse().setResponseCode(404);
+    }
+    synchronized (lock) {
+      String md5 = Digests.hexToBase64(seg.get(6));
+      byte[] blob = blobs.get(md5);
+      if (blob == null || !seg.get(5).equals(births.get(md5))) {
+        return new MockResponse().setResponseCode(404);
+      }
+      return new MockResponse().setBody(new okio.Buffer().write(blob));
+    }
   }
 
   // ---- storage ---------------------------------------------------------------------------------

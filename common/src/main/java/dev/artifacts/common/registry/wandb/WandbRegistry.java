@@ -72,6 +72,12 @@ import org.slf4j.LoggerFactory;
  * $WANDB_CACHE_DIR/artifacts/obj/md5/...}) and uploaded at commit; reads download into the same
  * cache (resumable, MD5-checked), so a second read of the same bytes does not download again.
  *
+ * <p><b>Engine writes and reads</b> go through {@link #beginUpload} / {@link #taskUploads}: the
+ * committing side creates a pending artifact with a {@code distributedID}, engine tasks announce
+ * and upload their own files against it, and the commit upserts it with the real digest; engine
+ * reads use {@link #location(ArtifactVersion, ManifestEntry)} URIs that {@link WandbBodyFileSystem}
+ * downloads on the reading machine. Nothing large passes the driver or committer.
+ *
  * <p><b>Credentials</b> ({@code WANDB_API_KEY} or {@code ~/.netrc}) go only to URLs under the base
  * URL, never to presigned storage URLs, and never appear in logs, messages or {@code toString()}.
  *
@@ -970,7 +976,35 @@ public final class WandbRegistry implements ArtifactRegistry {
   /** Fetches one body into the cache: resumable, MD5- and size-checked, moved into place. */
   private void download(ArtifactVersion version, ManifestEntry entry) throws IOException {
     String what = "'" + entry.path() + "' of " + version.path();
-    fetch(entry, what, refresh -> fileUrl(version, entry.path(), refresh));
+    fetch(
+        entry,
+        what,
+        refresh -> {
+          try {
+            return fileUrl(version, entry.path(), refresh);
+          } catch (ArtifactException.NotFound e) {
+            if (entry.birthArtifactId() == null) {
+              throw e;
+            }
+            // No directUrl listed: W&B's own fallback, under the base URL (sent with the key).
+            ArtifactPath home =
+                version.isLink()
+                    ? ArtifactPath.parse(version.sourceCollection(), Map.of())
+                    : version.path();
+            Manifest m = manifest(version);
+            return FallbackUrls.of(
+                settings.baseUrl,
+                "V1".equals(m.storageLayout()),
+                m.storageRegion(),
+                home.entity(),
+                home.project(),
+                home.name(),
+                null,
+                entry.birthArtifactId(),
+                entry.digest(),
+                entry.path());
+          }
+        });
   }
 
   private void fetch(ManifestEntry entry, String what, UrlSource urls) throws IOException {

@@ -271,4 +271,30 @@ class WandbUploadSessionTest {
     assertThat(server.count("ArtifactFilesByManifestEntries")).isEqualTo(1);
     assertThatThrownBy(() -> fs.create(path)).hasMessageContaining("read-only");
   }
+
+  @Test
+  void withoutDirectUrlsDownloadsUseTheFallbackUrlWithCredentials() throws IOException {
+    WandbRegistry writer = open("writer");
+    ArtifactDraft draft = writer.newDraft(ds, "dataset");
+    try (OutputStream out = draft.newFile("dir/a b.txt")) {
+      out.write("fallback".getBytes(UTF_8));
+    }
+    ArtifactVersion v = writer.commit(draft).version();
+    server.omitDirectUrls = true;
+
+    WandbRegistry reader = open("reader");
+    ManifestEntry e = reader.manifest(v).entry("dir/a b.txt").orElseThrow();
+    try (InputStream in = reader.open(v, e)) {
+      assertThat(new String(in.readAllBytes(), UTF_8)).isEqualTo("fallback");
+    }
+    String hex = dev.artifacts.common.digest.Digests.base64ToHex(e.digest());
+    assertThat(server.events)
+        .contains(
+            "GET /artifactsV2/default/acme/etl/ds/"
+                + e.birthArtifactId().replace("=", "%3D")
+                + "/"
+                + hex
+                + "/a%20b.txt");
+    assertThat(server.unauthorized).hasValue(0);
+  }
 }
