@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * partial manifest in the registry, and emits one small {@link ArtifactCommittable}. A checkpoint
  * without data emits nothing, so it creates no version.
  *
+ * <p>The staged manifest goes to the registry's content store: shared storage for the embedded
+ * registry, but this machine's W&amp;B cache for the W&amp;B backend, so there the committer must
+ * read it in the same process: true on a MiniCluster; on a cluster only when Flink places both
+ * parallelism-1 operators in one task manager (not verified yet).
+ *
  * <p>With {@link VersionPolicy#END_OF_INPUT} the committables are kept in this operator's state
  * until the input ends, then merged into one partial manifest and emitted as the end-of-input
  * committable.
