@@ -29,12 +29,10 @@ import org.slf4j.LoggerFactory;
  * partial manifest in the registry, and emits one small {@link ArtifactCommittable}. A checkpoint
  * without data emits nothing, so it creates no version.
  *
- * <p>The staged manifest goes to the registry's content store: shared storage for the embedded
- * registry, but this machine's W&amp;B cache for the W&amp;B backend, so there the committer must
- * read it in the same process. That holds on a MiniCluster, not in general: Flink gives the
- * committer the job's parallelism in a separate task, and a committer subtask on another task
- * manager fails the commit with a NotFound naming the staged manifest (known gap; W&amp;B needs a
- * shared staging place or the entries in the committable).
+ * <p>The staged manifest goes to the registry's content store when that store is shared (the
+ * embedded registry). The W&amp;B backend's store is this machine's W&amp;B cache, and the
+ * committer is a separate task with the job's parallelism that may run on another task manager, so
+ * there the manifest travels inside the committable ({@link ArtifactCommittable#inlineManifest()}).
  *
  * <p>With {@link VersionPolicy#END_OF_INPUT} the committables are kept in this operator's state
  * until the input ends, then merged into one partial manifest and emitted as the end-of-input

@@ -48,11 +48,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The sink against {@link FakeWandbServer} on a MiniCluster with 2 task managers. Writers and the
- * committing side (aggregator, committer) get W&amp;B caches in different directories, as on
- * different machines: the committing side never holds a data file, so every body the server has was
- * uploaded by a writer subtask. Exactly-once across a failure relies on the commit properties the
- * backend stores in W&amp;B metadata.
+ * The sink against {@link FakeWandbServer} on a MiniCluster with 2 task managers. Writers,
+ * aggregator and committer get W&amp;B caches in different directories, as on different machines:
+ * the committer's cache stays empty (so every body the server has was uploaded by a writer subtask,
+ * and each checkpoint's partial manifest reached the committer in the committable). Exactly-once
+ * across a failure relies on the commit properties the backend stores in W&amp;B metadata.
  */
 class ArtifactSinkWandbITCase {
   private static final ArtifactPath ARTIFACT = ArtifactPath.parse("acme/etl/events");
@@ -86,19 +86,24 @@ class ArtifactSinkWandbITCase {
   }
 
   /**
-   * Opens the W&amp;B registry with a cache chosen by who opens it: writer subtasks one directory,
-   * the aggregator and committer another.
+   * Opens the W&amp;B registry with a cache chosen by who opens it, as if writers, aggregator and
+   * committer ran on three machines.
    */
-  record SplitCaches(String baseUrl, String writerCache, String committerCache)
+  record SplitCaches(
+      String baseUrl, String writerCache, String aggregatorCache, String committerCache)
       implements RegistryFactory {
     @Override
     public ArtifactRegistry open() {
-      boolean writer =
+      List<Class<?>> stack =
           StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
-              .walk(s -> s.anyMatch(f -> f.getDeclaringClass() == ArtifactWriter.class));
+              .walk(s -> s.<Class<?>>map(StackWalker.StackFrame::getDeclaringClass).toList());
+      String cache =
+          stack.contains(ArtifactWriter.class)
+              ? writerCache
+              : stack.contains(ArtifactWriteAggregator.class) ? aggregatorCache : committerCache;
       Map<String, String> env = new HashMap<>();
       env.put("WANDB_API_KEY", FakeWandbServer.API_KEY);
-      env.put("WANDB_CACHE_DIR", writer ? writerCache : committerCache);
+      env.put("WANDB_CACHE_DIR", cache);
       return ArtifactRegistries.open(baseUrl, env);
     }
   }
@@ -110,6 +115,7 @@ class ArtifactSinkWandbITCase {
             new SplitCaches(
                 server.baseUrl(),
                 dir.resolve("writers").toString(),
+                dir.resolve("aggregator").toString(),
                 dir.resolve("committer").toString()))
         .setArtifact(ARTIFACT.toString())
         .setRowFormat(new SimpleStringEncoder<>(), "csv");
@@ -198,6 +204,7 @@ class ArtifactSinkWandbITCase {
             .collect(Collectors.toSet());
     Path writers = dir.resolve("writers/artifacts");
     Path committer = dir.resolve("committer/artifacts");
+    assertThat(objects(committer)).as("files in the committer's cache").isZero();
     for (String d : digests) {
       assertThat(server.hasBlob(d)).isTrue();
       assertThat(writers.resolve(CachePaths.md5Path(d))).exists();
@@ -206,6 +213,18 @@ class ArtifactSinkWandbITCase {
           .isFalse();
     }
     assertThat(server.storageCount("PUT /put/")).isGreaterThanOrEqualTo(digests.size());
+  }
+
+  private static long objects(Path cacheRoot) {
+    Path obj = cacheRoot.resolve("obj");
+    if (!Files.exists(obj)) {
+      return 0;
+    }
+    try (var s = Files.walk(obj)) {
+      return s.filter(Files::isRegularFile).count();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static DataStream<String> source(
