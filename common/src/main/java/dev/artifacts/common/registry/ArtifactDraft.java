@@ -58,6 +58,7 @@ public final class ArtifactDraft {
   private RunInfo run;
   private Map<String, String> commitProperties = Map.of();
   private String storageRegion;
+  private UploadSession uploadSession;
   private int hashThreads = Runtime.getRuntime().availableProcessors();
   private volatile Consumer<ManifestEntry> entryListener = e -> {};
 
@@ -366,6 +367,25 @@ public final class ArtifactDraft {
   public ArtifactDraft commitProperties(Map<String, String> values) {
     this.commitProperties = Map.copyOf(values);
     return this;
+  }
+
+  /**
+   * Commits this draft through the upload session its tasks stored bodies with ({@link
+   * ArtifactRegistry#beginUpload}): the W&amp;B backend then finishes the pending artifact it
+   * created there instead of creating another, and does not request uploads for the tasks' entries
+   * again.
+   */
+  public ArtifactDraft uploadSession(UploadSession session) {
+    if (session != null && !session.collection().equals(collection.toString())) {
+      throw new IllegalArgumentException(
+          "Upload session of " + session.collection() + " cannot commit " + collection);
+    }
+    this.uploadSession = session;
+    return this;
+  }
+
+  public Optional<UploadSession> uploadSession() {
+    return Optional.ofNullable(uploadSession);
   }
 
   public ArtifactDraft storageRegion(String region) {

@@ -49,6 +49,47 @@ public interface ArtifactRegistry extends Closeable {
   /** Where bodies of non-reference entries of {@code entity/project} are stored. */
   ContentStore contentStore(String entity, String project);
 
+  /**
+   * Prepares a write whose bodies engine tasks store themselves, possibly in other processes
+   * (executors, task managers): call it on the committing side before the tasks start, ship the
+   * session to them, and mark the draft that will collect their entries with {@link
+   * ArtifactDraft#uploadSession}. Nothing becomes visible before {@link #commit}.
+   *
+   * <p>The default (the embedded filesystem registry) needs no preparation: tasks write into the
+   * shared content store. The W&amp;B backend creates the pending artifact here, so that tasks can
+   * request upload URLs against it and upload their own files.
+   */
+  default UploadSession beginUpload(ArtifactPath collection, String type) {
+    return beginUpload(collection, type, null);
+  }
+
+  /**
+   * Like {@link #beginUpload(ArtifactPath, String)}, for writers that cannot receive a session from
+   * the committing side (Flink writer subtasks): every call with the same {@code sharedKey} for the
+   * same collection joins the same pending version (W&amp;B: one distributed artifact), so the
+   * writers of one checkpoint and its committer meet without talking to each other.
+   *
+   * @param sharedKey stable key of the version being assembled, or {@code null} for a new one
+   */
+  default UploadSession beginUpload(ArtifactPath collection, String type, String sharedKey) {
+    return new UploadSession(collection.withAlias(null).toString(), type, java.util.Map.of());
+  }
+
+  /**
+   * Opens the task side of {@code session} in this process (this registry must have been opened
+   * from the same URI as the one that began it).
+   */
+  default TaskUploads taskUploads(UploadSession session) {
+    ArtifactPath coll = ArtifactPath.parse(session.collection(), java.util.Map.of());
+    return TaskUploads.into(contentStore(coll.entity(), coll.project()));
+  }
+
+  /**
+   * Gives up a session that will not be committed (a failed or aborted write). Best effort: the
+   * default does nothing; content-addressed bodies are left to {@link #gc}.
+   */
+  default void abandonUpload(UploadSession session) {}
+
   // ---- reading -------------------------------------------------------------------------------
 
   /**
@@ -69,6 +110,23 @@ public interface ArtifactRegistry extends Closeable {
    *     not match
    */
   Manifest manifest(ArtifactVersion version);
+
+  /**
+   * A Hadoop filesystem URI under which engines can read the body of a non-reference entry on any
+   * machine with their own file readers, or empty. The embedded registry answers its content
+   * store's {@link ContentStore#location}; the W&amp;B backend a {@code wandbbody:} URI whose
+   * filesystem downloads the body into the local W&amp;B cache on first open.
+   */
+  default Optional<java.net.URI> location(ArtifactVersion version, ManifestEntry entry) {
+    if (entry.isReference()) {
+      return Optional.empty();
+    }
+    ArtifactPath owner =
+        version.isLink()
+            ? ArtifactPath.parse(version.sourceCollection(), java.util.Map.of())
+            : version.path();
+    return contentStore(owner.entity(), owner.project()).location(entry.digest());
+  }
 
   /** Opens the bytes of one entry: the stored body, or the referenced object. */
   InputStream open(ArtifactVersion version, ManifestEntry entry) throws IOException;

@@ -71,6 +71,13 @@ public final class FakeWandbServer implements AutoCloseable {
   /** Storage requests as {@code METHOD path}. */
   public final List<String> storageRequests = new CopyOnWriteArrayList<>();
 
+  /**
+   * GraphQL operations ({@code gql <operation>}) and storage requests ({@code METHOD path}) in the
+   * order they arrived: shows which side of a write uploaded what, e.g. that every data upload came
+   * before the committing side's final {@code CreateArtifact}.
+   */
+  public final List<String> events = new CopyOnWriteArrayList<>();
+
   /** Storage requests that carried an Authorization header: must stay empty. */
   public final List<String> authViolations = new CopyOnWriteArrayList<>();
 
@@ -112,6 +119,7 @@ public final class FakeWandbServer implements AutoCloseable {
 
   private static final class Art {
     String id;
+    String distributedId;
     Coll seq;
     int versionIndex = -1;
     String state = "PENDING";
@@ -214,6 +222,9 @@ public final class FakeWandbServer implements AutoCloseable {
     storageFaults.computeIfAbsent("GET-HALF", k -> new ArrayDeque<>()).add(new MockResponse());
   }
 
+  /** File listings answer {@code directUrl: null}, so clients must use the fallback URL. */
+  public volatile boolean omitDirectUrls;
+
   /** Calls concerning {@code entity/project} get HTTP 403. */
   public void forbid(String entityProject) {
     forbidden.add(entityProject);
@@ -267,6 +278,10 @@ public final class FakeWandbServer implements AutoCloseable {
   // ---- GraphQL ---------------------------------------------------------------------------------
 
   private MockResponse onApi(RecordedRequest request) {
+    if ("GET".equals(request.getMethod())
+        && request.getRequestUrl().encodedPath().startsWith("/artifactsV2/")) {
+      return fallbackDownload(request);
+    }
     if (!"POST".equals(request.getMethod()) || !request.getPath().endsWith("/graphql")) {
       return json(404, "{\"errors\":[{\"message\":\"not found\"}]}");
     }
@@ -280,6 +295,7 @@ public final class FakeWandbServer implements AutoCloseable {
     JsonNode vars = body.path("variables");
     operations.add(op);
     variables.add(vars);
+    events.add("gql " + op);
     String expected =
         "Basic "
             + Base64.getEncoder()
@@ -339,6 +355,7 @@ public final class FakeWandbServer implements AutoCloseable {
       case "ArtifactMembershipByName" -> membershipByName(v);
       case "ArtifactManifest" -> Map.of("artifact", manifestOf(art(v.path("id").asText())));
       case "ArtifactFileURLs" -> fileUrls(v);
+      case "ArtifactFilesByManifestEntries" -> filesByManifestEntries(v);
       case "ArtifactCollection" -> collection(v);
       case "ArtifactTypeArtifactCollections" -> typeCollections(v);
       case "ProjectArtifactTypes" -> projectTypes(v);
@@ -447,7 +464,36 @@ public final class FakeWandbServer implements AutoCloseable {
         }
       }
     }
-    Art a = new Art();
+    // Distributed writers: every createArtifact with the same distributedID upserts one pending
+    // artifact; the last call's digest and labels win (modelled on wandb's distributed-writer
+    // flow, where each writer and the finishing call send their own digest).
+    String distributedId = in.path("distributedID").asText("");
+    Art a = null;
+    if (!distributedId.isEmpty()) {
+      for (Art existing : arts.values()) {
+        if (existing.seq == c
+            && distributedId.equals(existing.distributedId)
+            && existing.state.equals("PENDING")) {
+          a = existing;
+        }
+      }
+    }
+    if (a != null) {
+      a.digest = digest;
+      a.description = in.path("description").asText(null);
+      a.metadata = in.path("metadata").asText(null);
+      a.ttl = in.has("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : null;
+      Art upserted = a;
+      a.tags.clear();
+      in.path("tags").forEach(t -> upserted.tags.add(t.path("tagName").asText()));
+      a.pendingAliases.clear();
+      in.path("aliases").forEach(al -> upserted.pendingAliases.add(al.path("alias").asText()));
+      a.run = run;
+      a.updatedAt = now();
+      return Map.of("createArtifact", Map.of("artifact", created(a, c)));
+    }
+    a = new Art();
+    a.distributedId = distributedId.isEmpty() ? null : distributedId;
     a.id =
         Base64.getEncoder()
             .encodeToString(("Artifact:" + (nextId++)).getBytes(StandardCharsets.UTF_8));
@@ -457,8 +503,9 @@ public final class FakeWandbServer implements AutoCloseable {
     a.description = in.path("description").asText(null);
     a.metadata = in.path("metadata").asText(null);
     a.ttl = in.has("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : null;
-    in.path("tags").forEach(t -> a.tags.add(t.path("tagName").asText()));
-    in.path("aliases").forEach(al -> a.pendingAliases.add(al.path("alias").asText()));
+    Art fresh = a;
+    in.path("tags").forEach(t -> fresh.tags.add(t.path("tagName").asText()));
+    in.path("aliases").forEach(al -> fresh.pendingAliases.add(al.path("alias").asText()));
     a.createdAt = now();
     a.updatedAt = a.createdAt;
     a.run = run;
@@ -757,6 +804,27 @@ public final class FakeWandbServer implements AutoCloseable {
     return m;
   }
 
+  /** URLs for given entries; only bytes stored under the named birth artifact are found. */
+  private Object filesByManifestEntries(JsonNode v) {
+    art(v.path("id").asText());
+    if (!"V2".equals(v.path("storageLayout").asText())) {
+      throw new GqlError("storageLayout must be V2");
+    }
+    List<Object> edges = new ArrayList<>();
+    for (JsonNode e : v.path("entries")) {
+      String md5 = e.path("digest").asText();
+      Map<String, Object> node = new LinkedHashMap<>();
+      node.put("name", e.path("name").asText());
+      boolean stored =
+          blobs.containsKey(md5) && births.get(md5).equals(e.path("birthArtifactID").asText());
+      node.put(
+          "directUrl",
+          stored ? storageUrl() + "/get/" + Digests.base64ToHex(md5) + "?X-Sig=xyz" : null);
+      edges.add(Map.of("node", node));
+    }
+    return Map.of("artifact", Map.of("filesByManifestEntries", Map.of("edges", edges)));
+  }
+
   private Object fileUrls(JsonNode v) throws IOException {
     Art a = art(v.path("id").asText());
     List<Object> nodes = new ArrayList<>();
@@ -772,10 +840,12 @@ public final class FakeWandbServer implements AutoCloseable {
                   "name",
                   name,
                   "directUrl",
-                  storageUrl()
-                      + "/get/"
-                      + Digests.base64ToHex(e.path("digest").asText())
-                      + "?X-Sig=xyz"));
+                  omitDirectUrls
+                      ? ""
+                      : storageUrl()
+                          + "/get/"
+                          + Digests.base64ToHex(e.path("digest").asText())
+                          + "?X-Sig=xyz"));
         }
       }
     }
@@ -1098,12 +1168,42 @@ public final class FakeWandbServer implements AutoCloseable {
     return Map.of("project", project);
   }
 
+  /**
+   * W&amp;B's fallback download handler under the base URL ({@code
+   * /artifactsV2/<region>/<entity>/<project>/<collection>/<birth>/<md5 hex>/<name>}): needs the API
+   * key, and the birth artifact must be the one that stored the bytes.
+   */
+  private MockResponse fallbackDownload(RecordedRequest request) {
+    events.add("GET " + request.getRequestUrl().encodedPath());
+    String expected =
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString(("api:" + API_KEY).getBytes(StandardCharsets.UTF_8));
+    if (!expected.equals(request.getHeader("Authorization"))) {
+      unauthorized.incrementAndGet();
+      return new MockResponse().setResponseCode(401);
+    }
+    List<String> seg = request.getRequestUrl().pathSegments();
+    if (seg.size() != 8) {
+      return new MockResponse().setResponseCode(404);
+    }
+    synchronized (lock) {
+      String md5 = Digests.hexToBase64(seg.get(6));
+      byte[] blob = blobs.get(md5);
+      if (blob == null || !seg.get(5).equals(births.get(md5))) {
+        return new MockResponse().setResponseCode(404);
+      }
+      return new MockResponse().setBody(new okio.Buffer().write(blob));
+    }
+  }
+
   // ---- storage ---------------------------------------------------------------------------------
 
   private MockResponse onStorage(RecordedRequest request) {
     String method = request.getMethod();
     String path = request.getRequestUrl().encodedPath();
     storageRequests.add(method + " " + path);
+    events.add(method + " " + path);
     if (request.getHeader("Authorization") != null) {
       authViolations.add(method + " " + path);
       return new MockResponse().setResponseCode(403).setBody("credentials sent to storage");

@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param entryCount number of entries in the staged manifest
  * @param digest artifact digest of the staged manifest's entries, checked when it is read back
  * @param totalSize sum of the entries' sizes in bytes
+ * @param inlineManifest the staged manifest itself (its JSON), when the registry's content store is
+ *     local to the aggregator's machine (the W&amp;B backend's cache) and the committer, another
+ *     task, may run elsewhere; else {@code null} and the manifest is read from the content store
  */
 record ArtifactCommittable(
     String jobId,
@@ -23,7 +26,28 @@ record ArtifactCommittable(
     String stagedManifestLocation,
     long entryCount,
     String digest,
-    long totalSize) {
+    long totalSize,
+    String inlineManifest) {
+
+  /** A committable whose staged manifest is in the registry's (shared) content store. */
+  ArtifactCommittable(
+      String jobId,
+      String operatorId,
+      long checkpointId,
+      String stagedManifestLocation,
+      long entryCount,
+      String digest,
+      long totalSize) {
+    this(
+        jobId,
+        operatorId,
+        checkpointId,
+        stagedManifestLocation,
+        entryCount,
+        digest,
+        totalSize,
+        null);
+  }
 
   ArtifactCommittable {
     Objects.requireNonNull(jobId, "jobId is null");

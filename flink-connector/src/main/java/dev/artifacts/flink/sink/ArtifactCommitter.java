@@ -170,6 +170,10 @@ final class ArtifactCommitter implements Committer<ArtifactCommittable> {
     }
     draft.aliases(config.aliases());
     draft.run(run);
+    // Finish the pending version this checkpoint's writers uploaded into (W&B), if they met there.
+    draft.uploadSession(
+        r.beginUpload(
+            artifact, draft.type(), ArtifactWriter.uploadKey(c.jobId(), c.checkpointId())));
     draft.commitProperties(
         Map.of(
             SinkConfig.JOB_ID, c.jobId(),

@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * partial manifest in the registry, and emits one small {@link ArtifactCommittable}. A checkpoint
  * without data emits nothing, so it creates no version.
  *
+ * <p>The staged manifest goes to the registry's content store when that store is shared (the
+ * embedded registry). The W&amp;B backend's store is this machine's W&amp;B cache, and the
+ * committer is a separate task with the job's parallelism that may run on another task manager, so
+ * there the manifest travels inside the committable ({@link ArtifactCommittable#inlineManifest()}).
+ *
  * <p>With {@link VersionPolicy#END_OF_INPUT} the committables are kept in this operator's state
  * until the input ends, then merged into one partial manifest and emitted as the end-of-input
  * committable.

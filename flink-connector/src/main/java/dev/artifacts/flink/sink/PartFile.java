@@ -4,6 +4,7 @@ import dev.artifacts.common.digest.DigestingOutputStream;
 import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.registry.ContentStore;
+import dev.artifacts.common.registry.TaskUploads;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,10 +38,10 @@ final class PartFile<IN> {
     this.bulk = config.bulkFormat() == null ? null : config.bulkFormat().create(stream);
   }
 
-  /** A part file whose body goes to the registry's content store. */
-  static <IN> PartFile<IN> stored(String path, ContentStore store, SinkConfig<IN> config)
+  /** A part file whose body the registry stores through this writer's task uploads. */
+  static <IN> PartFile<IN> stored(String path, TaskUploads uploads, SinkConfig<IN> config)
       throws IOException {
-    ContentStore.BodyWriter body = store.newBody();
+    ContentStore.BodyWriter body = uploads.newBody(path);
     try {
       return new PartFile<>(path, new StoredTarget(body), config);
     } catch (IOException | RuntimeException e) {

@@ -45,6 +45,9 @@ final class StagedManifests {
     return list;
   }
 
+  /** MD5 of no bytes, to ask a content store whether it has shared locations at all. */
+  private static final String EMPTY_MD5 = "1B2M2Y8AsgTpgAmY7PhCfg==";
+
   static ArtifactCommittable stage(
       ContentStore store,
       ArtifactPath artifact,
@@ -54,6 +57,26 @@ final class StagedManifests {
       long checkpointId)
       throws IOException {
     List<ManifestEntry> sorted = sorted(entries, artifact);
+    if (store.location(EMPTY_MD5).isEmpty()) {
+      // A store only this machine sees (the W&B cache): the committer may run elsewhere, so the
+      // manifest travels in the committable instead.
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      ManifestWriter writer = new ManifestWriter(bytes);
+      for (ManifestEntry e : sorted) {
+        writer.add(e);
+      }
+      ManifestWriter.Result result = writer.finish();
+      byte[] json = bytes.toByteArray();
+      return new ArtifactCommittable(
+          jobId,
+          operatorId,
+          checkpointId,
+          Digests.md5Base64(json),
+          result.entryCount(),
+          result.artifactDigest(),
+          result.totalSize(),
+          new String(json, java.nio.charset.StandardCharsets.UTF_8));
+    }
     try (ContentStore.BodyWriter body = store.newBody()) {
       OutputStream out = body.stream();
       ManifestWriter writer = new ManifestWriter(out);
@@ -85,7 +108,12 @@ final class StagedManifests {
     String source = "staged for " + artifact + " checkpoint " + c.checkpointId();
     MessageDigest md5 = Digests.newMd5();
     List<ManifestEntry> entries = new ArrayList<>();
-    try (InputStream in = new DigestInputStream(store.open(c.stagedManifestLocation()), md5)) {
+    InputStream raw =
+        c.inlineManifest() != null
+            ? new java.io.ByteArrayInputStream(
+                c.inlineManifest().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            : store.open(c.stagedManifestLocation());
+    try (InputStream in = new DigestInputStream(raw, md5)) {
       // The reader closes its input; keep ours open to hash any bytes it did not consume.
       ManifestReader.stream(
           new FilterInputStream(in) {

@@ -156,4 +156,26 @@ class ForwardingRegistry implements ArtifactRegistry {
   /** The committer closes what it opens; the test owns the real registry. */
   @Override
   public void close() {}
+
+  @Override
+  public dev.artifacts.common.registry.UploadSession beginUpload(
+      ArtifactPath collection, String type, String sharedKey) {
+    return delegate.beginUpload(collection, type, sharedKey);
+  }
+
+  @Override
+  public dev.artifacts.common.registry.TaskUploads taskUploads(
+      dev.artifacts.common.registry.UploadSession session) {
+    return delegate.taskUploads(session);
+  }
+
+  @Override
+  public void abandonUpload(dev.artifacts.common.registry.UploadSession session) {
+    delegate.abandonUpload(session);
+  }
+
+  @Override
+  public java.util.Optional<java.net.URI> location(ArtifactVersion version, ManifestEntry entry) {
+    return delegate.location(version, entry);
+  }
 }

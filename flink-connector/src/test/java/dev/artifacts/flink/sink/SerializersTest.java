@@ -43,26 +43,44 @@ class SerializersTest {
               null,
               Map.of()));
 
+  /** A committable carrying its staged manifest (W&amp;B backend). */
+  static final ArtifactCommittable INLINE =
+      new ArtifactCommittable(
+          "a8b2c3d4e5f60718293a4b5c6d7e8f90",
+          "cbc357ccb763df2852fee8c4fc7d55f2",
+          7L,
+          "Aqg2gQKnl5ZXfZuq8ddFHw==",
+          1,
+          "d41d8cd98f00b204e9800998ecf8427e",
+          5L,
+          "{\"version\":1,\"contents\":{\"a.csv\":{\"digest\":\"x\",\"size\":5}}}");
+
   @Test
   void committableMatchesGoldenBytes() throws IOException {
-    checkGolden(new ArtifactCommittableSerializer(), COMMITTABLE, "committable-v1.bin");
+    ArtifactCommittableSerializer s = new ArtifactCommittableSerializer();
+    checkGolden(s, ArtifactCommittableSerializer.VERSION_2, COMMITTABLE, "committable-v2.bin");
+    checkGolden(s, ArtifactCommittableSerializer.VERSION_2, INLINE, "committable-inline-v2.bin");
+    // State written by version 1 still restores.
+    try (InputStream in = SerializersTest.class.getResourceAsStream("/golden/committable-v1.bin")) {
+      assertThat(s.deserialize(1, in.readAllBytes())).isEqualTo(COMMITTABLE);
+    }
   }
 
   @Test
   void storedWriteResultMatchesGoldenBytes() throws IOException {
-    checkGolden(new ArtifactWriteResultSerializer(), STORED, "write-result-stored-v1.bin");
+    checkGolden(new ArtifactWriteResultSerializer(), 1, STORED, "write-result-stored-v1.bin");
   }
 
   @Test
   void referenceWriteResultMatchesGoldenBytes() throws IOException {
-    checkGolden(new ArtifactWriteResultSerializer(), REFERENCE, "write-result-reference-v1.bin");
+    checkGolden(new ArtifactWriteResultSerializer(), 1, REFERENCE, "write-result-reference-v1.bin");
   }
 
   @Test
   void unknownVersionsAreNamed() {
-    assertThatThrownBy(() -> new ArtifactCommittableSerializer().deserialize(2, new byte[0]))
+    assertThatThrownBy(() -> new ArtifactCommittableSerializer().deserialize(3, new byte[0]))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("unknown serializer version 2");
+        .hasMessageContaining("unknown serializer version 3");
     assertThatThrownBy(() -> new ArtifactWriteResultSerializer().deserialize(0, new byte[0]))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("unknown serializer version 0");
@@ -76,9 +94,10 @@ class SerializersTest {
     assertThat(s.deserialize(s.getVersion(), s.serialize(eoi))).isEqualTo(eoi);
   }
 
-  private static <T> void checkGolden(SimpleVersionedSerializer<T> serializer, T value, String file)
+  private static <T> void checkGolden(
+      SimpleVersionedSerializer<T> serializer, int version, T value, String file)
       throws IOException {
-    assertThat(serializer.getVersion()).isEqualTo(1);
+    assertThat(serializer.getVersion()).isEqualTo(version);
     byte[] bytes = serializer.serialize(value);
     if (Boolean.getBoolean("golden.write")) {
       Path target = Path.of("src/test/resources/golden", file);
@@ -91,6 +110,6 @@ class SerializersTest {
       golden = in.readAllBytes();
     }
     assertThat(bytes).isEqualTo(golden);
-    assertThat(serializer.deserialize(1, golden)).isEqualTo(value);
+    assertThat(serializer.deserialize(version, golden)).isEqualTo(value);
   }
 }

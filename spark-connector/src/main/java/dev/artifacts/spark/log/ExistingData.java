@@ -11,6 +11,7 @@ import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.CommitResult;
 import dev.artifacts.common.registry.RunInfo;
+import dev.artifacts.common.registry.UploadSession;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -95,6 +96,10 @@ public final class ExistingData {
 
     int threshold = spark.sessionState().conf().parallelPartitionDiscoveryThreshold();
     List<ListedFile> all = listAll(jsc, listing, parallelism, threshold, conf, path);
+    // Copies are stored by the tasks themselves (W&B: uploaded from the executors).
+    UploadSession uploads =
+        storage == ArtifactOptions.Storage.FILES ? registry.beginUpload(path, draft.type()) : null;
+    draft.uploadSession(uploads);
     // The list is on the driver (the entries come back to it anyway): balanced by size into one
     // slice per task, so no core waits on an unlucky listing partition at the end.
     List<List<ListedFile>> slices = HashSlices.balance(all, jsc.defaultParallelism());
@@ -108,7 +113,7 @@ public final class ExistingData {
                             rootUri,
                             storage,
                             registryUri,
-                            path,
+                            uploads,
                             conf)
                         .iterator());
     List<LoggedEntry> collected = entries.collect();

@@ -3,13 +3,14 @@ package dev.artifacts.spark.log;
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.manifest.ManifestEntry;
-import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.options.ArtifactOptions;
 import dev.artifacts.common.reference.DefaultReferenceResolver;
 import dev.artifacts.common.reference.ReferenceResolver;
 import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ContentStore;
+import dev.artifacts.common.registry.TaskUploads;
+import dev.artifacts.common.registry.UploadSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
@@ -79,7 +80,35 @@ final class FileTasks {
       String rootUri,
       ArtifactOptions.Storage storage,
       String registryUri,
-      ArtifactPath artifact,
+      UploadSession session,
+      SerializableConfiguration conf)
+      throws IOException {
+    TaskUploads uploads =
+        storage == ArtifactOptions.Storage.FILES
+            ? REGISTRIES
+                .computeIfAbsent(registryUri, u -> ArtifactRegistries.open(u, conf.value()))
+                .taskUploads(session)
+            : null;
+    try {
+      List<LoggedEntry> out = hashAll(files, root, rootUri, storage, uploads, conf);
+      if (uploads != null) {
+        // The copies reach the registry here (W&B: announced and uploaded by this task).
+        uploads.finish();
+      }
+      return out;
+    } finally {
+      if (uploads != null) {
+        uploads.close();
+      }
+    }
+  }
+
+  private static List<LoggedEntry> hashAll(
+      Iterator<ListedFile> files,
+      String root,
+      String rootUri,
+      ArtifactOptions.Storage storage,
+      TaskUploads uploads,
       SerializableConfiguration conf)
       throws IOException {
     Path rootPath = new Path(root);
@@ -96,32 +125,16 @@ final class FileTasks {
           out.add(LoggedEntry.of(e));
         }
       } else {
-        out.add(
-            store(
-                fs,
-                new Path(file),
-                rel.isEmpty() ? new Path(file).getName() : rel,
-                registryUri,
-                artifact,
-                conf));
+        out.add(store(fs, new Path(file), rel.isEmpty() ? new Path(file).getName() : rel, uploads));
       }
     }
     return out;
   }
 
   /** Copies one file into the registry, hashing it while copying (it is read once). */
-  private static LoggedEntry store(
-      FileSystem fs,
-      Path file,
-      String rel,
-      String registryUri,
-      ArtifactPath artifact,
-      SerializableConfiguration conf)
+  private static LoggedEntry store(FileSystem fs, Path file, String rel, TaskUploads uploads)
       throws IOException {
-    ArtifactRegistry registry =
-        REGISTRIES.computeIfAbsent(registryUri, u -> ArtifactRegistries.open(u, conf.value()));
-    ContentStore store = registry.contentStore(artifact.entity(), artifact.project());
-    try (ContentStore.BodyWriter body = store.newBody();
+    try (ContentStore.BodyWriter body = uploads.newBody(rel);
         InputStream in = fs.open(file)) {
       in.transferTo(body.stream());
       FileDigest d = body.commit();

@@ -109,6 +109,9 @@ final class ArtifactBatchWrite implements BatchWrite {
     draft.aliases(options.aliases());
     draft.run(run);
     draft.commitProperties(commitProperties);
+    if (factory.uploads() != null) {
+      draft.uploadSession(factory.uploads());
+    }
 
     CommitResult result;
     try {
@@ -193,6 +196,8 @@ final class ArtifactBatchWrite implements BatchWrite {
     }
     if (factory.storage() == Storage.REFERENCE) {
       cleanReferenceFiles(files(messages), Set.of());
+    } else if (factory.uploads() != null) {
+      registry.open().abandonUpload(factory.uploads());
     }
   }
 

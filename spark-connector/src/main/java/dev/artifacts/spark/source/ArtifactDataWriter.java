@@ -2,16 +2,20 @@ package dev.artifacts.spark.source;
 
 import dev.artifacts.common.digest.DigestingOutputStream;
 import dev.artifacts.common.digest.FileDigest;
+import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.options.ArtifactOptions.Storage;
 import dev.artifacts.common.reference.FileUris;
 import dev.artifacts.common.reference.References;
 import dev.artifacts.common.registry.ContentStore;
+import dev.artifacts.common.registry.TaskUploads;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.EtagSource;
 import org.apache.hadoop.fs.FileStatus;
@@ -51,6 +55,10 @@ import scala.collection.JavaConverters;
  * part-<partition>-<taskId>-<attempt>-<operation>-<n>}), so concurrent speculative or retried
  * attempts never touch each other's files. {@link #commit} finishes the bodies and returns their
  * entries; {@link #abort} removes this attempt's files.
+ *
+ * <p>Bodies of {@code storage=files} go through the registry's {@link TaskUploads} for the upload
+ * session the driver began: the embedded registry stores them in its content store; the W&amp;B
+ * backend uploads them from this executor at {@link #commit}, so no data passes the driver.
  */
 final class ArtifactDataWriter implements DataWriter<InternalRow> {
   private static final Logger LOG = LoggerFactory.getLogger(ArtifactDataWriter.class);
@@ -65,7 +73,7 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
   private final UnsafeProjection dataColumns;
   private final Cast[] partitionStrings;
   private final String[] partitionNames;
-  private final ContentStore store;
+  private final TaskUploads uploads;
   private final List<OpenFile> files = new ArrayList<>();
 
   private UnsafeRow currentKey;
@@ -113,10 +121,8 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
       partitionKey = UnsafeProjection.create(seq(keys));
       dataColumns = UnsafeProjection.create(seq(data));
     }
-    this.store =
-        spec.storage() == Storage.FILES
-            ? spec.registry().open().contentStore(spec.entity(), spec.project())
-            : null;
+    this.uploads =
+        spec.storage() == Storage.FILES ? spec.registry().open().taskUploads(spec.uploads()) : null;
   }
 
   @Override
@@ -144,6 +150,16 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
     for (OpenFile f : files) {
       written.add(f.finish());
     }
+    if (uploads != null) {
+      // Makes the bodies durable in the registry (W&B: announced and uploaded from here).
+      Map<String, String> births = new HashMap<>();
+      for (ManifestEntry e : uploads.finish()) {
+        if (e.birthArtifactId() != null) {
+          births.put(e.path(), e.birthArtifactId());
+        }
+      }
+      written.replaceAll(w -> w.withBirthArtifactId(births.get(w.path())));
+    }
     return new TaskCommit(partitionId, taskId, written);
   }
 
@@ -159,6 +175,9 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
     }
     for (OpenFile f : files) {
       f.discard();
+    }
+    if (uploads != null) {
+      uploads.close();
     }
   }
 
@@ -253,7 +272,7 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
       OutputStream out;
       if (spec.storage() == Storage.FILES) {
         // The content store hashes while writing and promotes the body under its digest.
-        body = store.newBody();
+        body = uploads.newBody(logicalPath);
         out = body.stream();
       } else {
         String dir = partitionDir.isEmpty() ? "" : partitionDir + "/";
@@ -272,7 +291,7 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
         FileDigest d = body.commit();
         finished = true;
         return new TaskCommit.WrittenFile(
-            logicalPath, partitionDir, d.base64(), d.size(), null, null, null);
+            logicalPath, partitionDir, d.base64(), d.size(), null, null, null, null);
       }
       if (digesting == null) {
         throw new IOException(
@@ -289,10 +308,10 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
           if (etag == null) {
             LOG.warn("No ETag for {}; recording its content MD5 instead", target);
             yield new TaskCommit.WrittenFile(
-                logicalPath, partitionDir, d.base64(), d.size(), ref, null, location);
+                logicalPath, partitionDir, d.base64(), d.size(), ref, null, location, null);
           }
           yield new TaskCommit.WrittenFile(
-              logicalPath, partitionDir, etag, d.size(), ref, etag, location);
+              logicalPath, partitionDir, etag, d.size(), ref, etag, location, null);
         }
         case "file" ->
             new TaskCommit.WrittenFile(
@@ -302,12 +321,13 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
                 d.size(),
                 FileUris.pythonUri(target.toUri().getPath()),
                 null,
-                location);
+                location,
+                null);
           // Other schemes (hdfs, abfs, ...): W&B has no handler; the content MD5 is what a reader
           // can verify without the store's cooperation.
         default ->
             new TaskCommit.WrittenFile(
-                logicalPath, partitionDir, d.base64(), d.size(), location, null, location);
+                logicalPath, partitionDir, d.base64(), d.size(), location, null, location, null);
       };
     }
 

@@ -1,6 +1,7 @@
 package dev.artifacts.spark.source;
 
 import dev.artifacts.common.options.ArtifactOptions.Storage;
+import dev.artifacts.common.registry.UploadSession;
 import java.util.Objects;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -26,6 +27,8 @@ import org.apache.spark.util.SerializableConfiguration;
  *     replace earlier files); otherwise logical names are deterministic so that rewriting identical
  *     data yields an identical manifest and the registry dedups the version
  * @param timeZone session time zone, for partition values of dates and timestamps
+ * @param uploads where tasks store bodies for {@code storage=files} (begun on the driver), else
+ *     null
  */
 record ArtifactDataWriterFactory(
     SparkRegistries.Handle registry,
@@ -40,7 +43,8 @@ record ArtifactDataWriterFactory(
     Storage storage,
     String location,
     boolean uniqueLogicalNames,
-    String timeZone)
+    String timeZone,
+    UploadSession uploads)
     implements DataWriterFactory {
 
   ArtifactDataWriterFactory {
@@ -50,6 +54,8 @@ record ArtifactDataWriterFactory(
     partitionOrdinals = partitionOrdinals.clone();
     if (storage == Storage.REFERENCE) {
       Objects.requireNonNull(location, "location is null");
+    } else {
+      Objects.requireNonNull(uploads, "uploads is null");
     }
   }
 

@@ -3,7 +3,9 @@ package dev.artifacts.spark.source;
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.options.ArtifactOptions;
+import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.CollectionInfo;
+import dev.artifacts.common.registry.UploadSession;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -198,6 +200,11 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
     OutputWriterFactory outputs =
         fileFormat.prepareWrite(session, job, scalaMap(rawOptions), dataSchema);
     SparkRegistries.Handle handle = SparkRegistries.Handle.of(target.registryUri(), session);
+    // Begun here, on the driver, before any task runs: tasks store (W&B: upload) their own bodies.
+    UploadSession uploads =
+        options.storage() == ArtifactOptions.Storage.FILES
+            ? handle.open().beginUpload(target.collection(), writeType(handle.open()))
+            : null;
     ArtifactDataWriterFactory factory =
         new ArtifactDataWriterFactory(
             handle,
@@ -212,7 +219,8 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
             options.storage(),
             options.location(),
             mode == ArtifactWriteBuilder.Mode.APPEND,
-            session.sessionState().conf().sessionLocalTimeZone());
+            session.sessionState().conf().sessionLocalTimeZone(),
+            uploads);
     return new ArtifactBatchWrite(
         handle,
         target,
@@ -227,6 +235,17 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
             operationId),
         rawOptions.get(CommittedVersions.WRITE_ID_OPTION),
         RunInfos.current(session, options.runName()));
+  }
+
+  /** The type the version gets: the option, else the collection's, else the default. */
+  private String writeType(ArtifactRegistry registry) {
+    if (options.type() != null) {
+      return options.type();
+    }
+    return registry
+        .collection(target.collection())
+        .map(CollectionInfo::type)
+        .orElse(ArtifactOptions.DEFAULT_TYPE);
   }
 
   private StructType dataSchema() {

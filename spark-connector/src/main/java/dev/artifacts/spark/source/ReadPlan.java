@@ -424,9 +424,12 @@ final class ReadPlan {
       ArtifactRegistry registry,
       SparkSession session) {
     if (!e.isReference()) {
+      // The registry's location for the body: its content store's (embedded registry), or a
+      // wandbbody: URI that each executor downloads into its W&B cache on first open.
       URI location =
           store
               .location(e.digest())
+              .or(() -> registry.location(version, e))
               .orElseThrow(
                   () ->
                       new ArtifactException.InvalidInput(

@@ -28,6 +28,8 @@ record TaskCommit(int partitionId, long taskId, List<WrittenFile> files)
    * @param ref reference URI for {@code storage=reference}, else {@code null}
    * @param etag the ETag recorded in {@code extra.etag}, or {@code null}
    * @param location the Hadoop URI of the written reference file (for clean-up), or {@code null}
+   * @param birthArtifactId the registry's birth artifact of a stored body (W&amp;B), or {@code
+   *     null}
    */
   record WrittenFile(
       String path,
@@ -36,12 +38,17 @@ record TaskCommit(int partitionId, long taskId, List<WrittenFile> files)
       long size,
       String ref,
       String etag,
-      String location)
+      String location,
+      String birthArtifactId)
       implements Serializable {
     WrittenFile {
       Objects.requireNonNull(path, "path is null");
       Objects.requireNonNull(partitionDir, "partitionDir is null");
       Objects.requireNonNull(digest, "digest is null");
+    }
+
+    WrittenFile withBirthArtifactId(String id) {
+      return new WrittenFile(path, partitionDir, digest, size, ref, etag, location, id);
     }
 
     boolean isReference() {
@@ -50,7 +57,7 @@ record TaskCommit(int partitionId, long taskId, List<WrittenFile> files)
 
     ManifestEntry toEntry() {
       if (ref == null) {
-        return ManifestEntry.file(path, digest, size);
+        return ManifestEntry.file(path, digest, size).withBirthArtifactId(birthArtifactId);
       }
       Map<String, Object> extra = new LinkedHashMap<>();
       if (etag != null) {

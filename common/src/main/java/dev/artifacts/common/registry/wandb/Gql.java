@@ -134,6 +134,20 @@ final class Gql {
       }
       """;
 
+  /** wandb-core's per-entry URL lookup (§7.4 step 3), used for single files on executors. */
+  static final String FILES_BY_MANIFEST_ENTRIES =
+      """
+      query ArtifactFilesByManifestEntries($id: ID!, $storageLayout: String!, \
+      $entries: [ArtifactManifestEntryInput!], $storageRegion: String) {
+        artifact(id: $id) {
+          filesByManifestEntries(storageLayout: $storageLayout, manifestVersion: "1", \
+      entries: $entries, storageRegion: $storageRegion) {
+            edges { node { name directUrl } }
+          }
+        }
+      }
+      """;
+
   /** Collection fields: {@code defaultArtifactType} and the counted connection are not in §7. */
   private static final String COLLECTION_FIELDS =
       """

@@ -23,6 +23,8 @@ import dev.artifacts.common.registry.CommitResult;
 import dev.artifacts.common.registry.ContentStore;
 import dev.artifacts.common.registry.GcReport;
 import dev.artifacts.common.registry.RunInfo;
+import dev.artifacts.common.registry.TaskUploads;
+import dev.artifacts.common.registry.UploadSession;
 import dev.artifacts.common.registry.VersionQuery;
 import dev.artifacts.common.registry.VersionUpdate;
 import java.io.IOException;
@@ -70,12 +72,20 @@ import org.slf4j.LoggerFactory;
  * $WANDB_CACHE_DIR/artifacts/obj/md5/...}) and uploaded at commit; reads download into the same
  * cache (resumable, MD5-checked), so a second read of the same bytes does not download again.
  *
+ * <p><b>Engine writes and reads</b> go through {@link #beginUpload} / {@link #taskUploads}: the
+ * committing side creates a pending artifact with a {@code distributedID}, engine tasks announce
+ * and upload their own files against it, and the commit upserts it with the real digest; engine
+ * reads use {@link #location(ArtifactVersion, ManifestEntry)} URIs that {@link WandbBodyFileSystem}
+ * downloads on the reading machine. Nothing large passes the driver or committer.
+ *
  * <p><b>Credentials</b> ({@code WANDB_API_KEY} or {@code ~/.netrc}) go only to URLs under the base
  * URL, never to presigned storage URLs, and never appear in logs, messages or {@code toString()}.
  *
  * <p><b>Not available on a server:</b> {@link #gc} (storage is the server's business; it returns an
- * empty report); {@link ArtifactDraft#commitProperties()} are not stored (W&amp;B has no field for
- * them); {@link #loggedBy} and {@link #usedBy} report W&amp;B run names (mapped back to the {@link
+ * empty report); {@link ArtifactDraft#commitProperties()} are stored in the version's metadata
+ * under the reserved key {@value #COMMIT_PROPERTIES_KEY} (W&amp;B has no field for them; the Python
+ * SDK shows it as ordinary metadata) and read back into {@link ArtifactVersion#commitProperties()};
+ * {@link #loggedBy} and {@link #usedBy} report W&amp;B run names (mapped back to the {@link
  * RunInfo#id()} for runs this process created), with no start time or properties. Plain {@code
  * http://} base URLs are accepted only for loopback hosts (local test servers).
  */
@@ -86,6 +96,22 @@ public final class WandbRegistry implements ArtifactRegistry {
   private static final String COMMITTED_FILTER = "{\"state\":\"COMMITTED\"}";
   private static final String ANY_STATE_FILTER =
       "{\"state\":{\"$in\":[\"COMMITTED\",\"DELETED\"]}}";
+
+  /**
+   * Metadata key under which commit properties are stored: W&amp;B has no field for them, metadata
+   * is kept verbatim by the server and shown (not interpreted) by the Python SDK. Stripped from
+   * {@link ArtifactVersion#metadata()} when read back.
+   */
+  static final String COMMIT_PROPERTIES_KEY = "_artifact_connectors_commit";
+
+  /** Upload session state: the pending artifact, its manifest and the upsert key. */
+  static final String SESSION_ARTIFACT_ID = "wandb.artifactID";
+
+  static final String SESSION_MANIFEST_ID = "wandb.artifactManifestID";
+  static final String SESSION_DISTRIBUTED_ID = "wandb.distributedID";
+  static final String SESSION_CLIENT_ID = "wandb.clientID";
+  static final String SESSION_SEQUENCE_CLIENT_ID = "wandb.sequenceClientID";
+  static final String SESSION_BASE_URL = "wandb.baseUrl";
 
   /** Python's {@code _ttl_duration_seconds_to_gql}: -2 disables the TTL. */
   private static final long TTL_DISABLED = -2;
@@ -173,6 +199,153 @@ public final class WandbRegistry implements ArtifactRegistry {
     return cache;
   }
 
+  /**
+   * Creates the pending artifact that engine tasks upload into: {@code createArtifact} with a
+   * {@code distributedID} (W&amp;B's key for versions assembled by several writers, which every
+   * {@code createArtifact} with the same key upserts), the digest of an empty manifest and no
+   * digest deduplication (the real digest is unknown until the tasks finish), then the first {@code
+   * createArtifactManifest} for the manifest ID {@code createArtifactFiles} needs. {@link #commit}
+   * of a draft carrying the session sends {@code createArtifact} again with the same key and the
+   * real digest: the server answers with this artifact, or with an identical committed version
+   * (deduplication), and the pending one is abandoned.
+   */
+  @Override
+  public UploadSession beginUpload(ArtifactPath collection, String type, String sharedKey) {
+    ArtifactPath coll = collection.withAlias(null);
+    Names.validateName(coll.name(), coll);
+    Names.validateType(type, coll.name(), coll);
+    String runName = ensureRun(coll.entity(), coll.project(), processRun);
+    String distributedId =
+        "artifact-connectors-"
+            + (sharedKey == null
+                ? randomName(32)
+                : Digests.hex(
+                    Digests.newMd5()
+                        .digest(
+                            (coll + "\n" + sharedKey)
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    String clientId = randomName(128);
+    String sequenceClientId = randomName(128);
+    Map<String, Object> input = new LinkedHashMap<>();
+    input.put("entityName", coll.entity());
+    input.put("projectName", coll.project());
+    input.put("artifactTypeName", type);
+    input.put("artifactCollectionName", coll.name());
+    input.put("runName", runName);
+    input.put("digest", Manifest.of(Manifest.STORAGE_LAYOUT_V2, null, List.of()).digest());
+    input.put("digestAlgorithm", "MANIFEST_MD5");
+    input.put("aliases", List.of());
+    input.put("enableDigestDeduplication", false);
+    input.put("distributedID", distributedId);
+    input.put("clientID", clientId);
+    input.put("sequenceClientID", sequenceClientId);
+    JsonNode data =
+        client.call("CreateArtifact", Gql.CREATE_ARTIFACT, map("input", input), coll.toString());
+    JsonNode created =
+        WandbClient.require(data, "createArtifact.artifact", "CreateArtifact", coll.toString());
+    String artifactId = text(created, "id");
+    if (!"PENDING".equals(text(created, "state"))) {
+      throw new ArtifactException(
+          "Cannot prepare the upload of "
+              + coll
+              + ": createArtifact answered state '"
+              + text(created, "state")
+              + "' for a new distributed artifact (expected PENDING)");
+    }
+    String manifestId =
+        createManifest(coll, artifactId, null, runName, "", false).path("id").asText(null);
+    if (manifestId == null) {
+      throw new ArtifactException(
+          "Cannot prepare the upload of " + coll + ": createArtifactManifest returned no ID");
+    }
+    LOG.info("Prepared {} (pending artifact {}) for uploads from tasks", coll, artifactId);
+    return new UploadSession(
+        coll.toString(),
+        type,
+        Map.of(
+            SESSION_ARTIFACT_ID, artifactId,
+            SESSION_MANIFEST_ID, manifestId,
+            SESSION_DISTRIBUTED_ID, distributedId,
+            SESSION_CLIENT_ID, clientId,
+            SESSION_SEQUENCE_CLIENT_ID, sequenceClientId,
+            SESSION_BASE_URL, settings.baseUrl));
+  }
+
+  @Override
+  public TaskUploads taskUploads(UploadSession session) {
+    requireNonNull(session, "session is null");
+    String artifactId = session.get(SESSION_ARTIFACT_ID);
+    String manifestId = session.get(SESSION_MANIFEST_ID);
+    if (artifactId == null || manifestId == null) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot upload to "
+              + session.collection()
+              + " on "
+              + settings.baseUrl
+              + ": the upload session was not begun by a W&B registry");
+    }
+    if (!settings.baseUrl.equals(session.get(SESSION_BASE_URL))) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot upload to "
+              + session.collection()
+              + ": the upload session belongs to "
+              + session.get(SESSION_BASE_URL)
+              + ", not "
+              + settings.baseUrl);
+    }
+    ArtifactPath coll = ArtifactPath.parse(session.collection(), Map.of());
+    return new WandbTaskUploads(this, coll, artifactId, manifestId);
+  }
+
+  /** The manifest node of a {@code createArtifactManifest} call. */
+  private JsonNode createManifest(
+      ArtifactPath coll,
+      String artifactId,
+      String baseId,
+      String runName,
+      String digest,
+      boolean includeUpload) {
+    Map<String, Object> manifestInput = new LinkedHashMap<>();
+    manifestInput.put("artifactID", artifactId);
+    manifestInput.put("baseArtifactID", baseId);
+    manifestInput.put("name", "wandb_manifest.json");
+    manifestInput.put("digest", digest);
+    manifestInput.put("entityName", coll.entity());
+    manifestInput.put("projectName", coll.project());
+    manifestInput.put("runName", runName);
+    manifestInput.put("type", "FULL");
+    manifestInput.put("includeUpload", includeUpload);
+    JsonNode m =
+        client.call(
+            "CreateArtifactManifest",
+            Gql.CREATE_ARTIFACT_MANIFEST,
+            map("input", manifestInput),
+            coll.toString());
+    return WandbClient.require(
+        m, "createArtifactManifest.artifactManifest", "CreateArtifactManifest", coll.toString());
+  }
+
+  /**
+   * One task's {@code createArtifactFiles} batches and uploads into a pending artifact: returns the
+   * {@code birthArtifactID} of each entry. Bodies must be in this process's cache.
+   */
+  Map<String, String> uploadFromTask(
+      ArtifactPath coll, String artifactId, String manifestId, List<ManifestEntry> files)
+      throws IOException {
+    List<FileUpload> toUpload = new ArrayList<>();
+    Map<String, String> births = requestUploads(coll, artifactId, manifestId, files, toUpload);
+    Parallel.map(
+        toUpload,
+        settings.parallelism,
+        "wandb-upload",
+        u -> {
+          upload(coll, u);
+          return null;
+        });
+    LOG.debug("Uploaded {} of {} files of {} from this task", toUpload.size(), files.size(), coll);
+    return births;
+  }
+
   @Override
   public CommitResult commit(ArtifactDraft draft) {
     requireNonNull(draft, "draft is null");
@@ -219,8 +392,9 @@ public final class WandbRegistry implements ArtifactRegistry {
     input.put("digest", digest);
     input.put("digestAlgorithm", "MANIFEST_MD5");
     putIfPresent(input, "description", draft.description());
-    if (!draft.metadata().isEmpty()) {
-      input.put("metadata", toJson(draft.metadata()));
+    Map<String, Object> metadata = withCommitProperties(draft.metadata(), draft.commitProperties());
+    if (!metadata.isEmpty()) {
+      input.put("metadata", toJson(metadata));
     }
     input.put("aliases", aliasInputs);
     if (!draft.tags().isEmpty()) {
@@ -230,8 +404,16 @@ public final class WandbRegistry implements ArtifactRegistry {
       input.put("ttlDurationSeconds", draft.ttl().toSeconds());
     }
     input.put("enableDigestDeduplication", true);
-    input.put("clientID", randomName(128));
-    input.put("sequenceClientID", randomName(128));
+    UploadSession session = draft.uploadSession().orElse(null);
+    if (session != null) {
+      // The same key as beginUpload: the server upserts the pending artifact the tasks filled.
+      input.put("distributedID", session.get(SESSION_DISTRIBUTED_ID));
+      input.put("clientID", session.get(SESSION_CLIENT_ID));
+      input.put("sequenceClientID", session.get(SESSION_SEQUENCE_CLIENT_ID));
+    } else {
+      input.put("clientID", randomName(128));
+      input.put("sequenceClientID", randomName(128));
+    }
     putIfPresent(input, "storageRegion", draftManifest.storageRegion());
 
     JsonNode data =
@@ -253,6 +435,16 @@ public final class WandbRegistry implements ArtifactRegistry {
               + state
               + "' (expected PENDING or COMMITTED)");
     }
+    if (session != null && !artifactId.equals(session.get(SESSION_ARTIFACT_ID))) {
+      throw new ArtifactException(
+          "Cannot commit "
+              + coll
+              + ": createArtifact answered artifact "
+              + artifactId
+              + " for the distributed ID of pending artifact "
+              + session.get(SESSION_ARTIFACT_ID)
+              + ", which holds the tasks' uploads; nothing was committed");
+    }
 
     long uploadedBytes;
     int uploadedFiles;
@@ -267,31 +459,15 @@ public final class WandbRegistry implements ArtifactRegistry {
                         created.path("artifactSequence").path("latestArtifact").path("id").asText();
                     return latest.isEmpty() || latest.equals(artifactId) ? null : latest;
                   });
-      Map<String, Object> manifestInput = new LinkedHashMap<>();
-      manifestInput.put("artifactID", artifactId);
-      manifestInput.put("baseArtifactID", baseId);
-      manifestInput.put("name", "wandb_manifest.json");
-      manifestInput.put("digest", "");
-      manifestInput.put("entityName", coll.entity());
-      manifestInput.put("projectName", coll.project());
-      manifestInput.put("runName", runName);
-      manifestInput.put("type", "FULL");
-      manifestInput.put("includeUpload", false);
-      JsonNode m =
-          client.call(
-              "CreateArtifactManifest",
-              Gql.CREATE_ARTIFACT_MANIFEST,
-              map("input", manifestInput),
-              coll.toString());
       String manifestId =
-          text(
-              WandbClient.require(
-                  m,
-                  "createArtifactManifest.artifactManifest",
-                  "CreateArtifactManifest",
-                  coll.toString()),
-              "id");
+          session != null
+              ? session.get(SESSION_MANIFEST_ID)
+              : text(createManifest(coll, artifactId, baseId, runName, "", false), "id");
 
+      // Every file is announced, also those the tasks uploaded (the server answers "stored", with
+      // their birth artifact): cheap, idempotent, and it proves the server has every body before
+      // the commit. A body the server lacks is uploaded from this process's cache if it is there,
+      // else the commit fails naming the entry.
       List<ManifestEntry> files =
           draftManifest.entries().stream().filter(e -> !e.isReference()).toList();
       List<FileUpload> toUpload = new ArrayList<>();
@@ -309,7 +485,10 @@ public final class WandbRegistry implements ArtifactRegistry {
 
       List<ManifestEntry> finalEntries = new ArrayList<>(draftManifest.fileCount());
       for (ManifestEntry e : draftManifest.entries()) {
-        finalEntries.add(e.isReference() ? e : e.withBirthArtifactId(births.get(e.path())));
+        finalEntries.add(
+            e.isReference()
+                ? e
+                : e.withBirthArtifactId(births.getOrDefault(e.path(), e.birthArtifactId())));
       }
       Manifest manifest =
           Manifest.of(Manifest.STORAGE_LAYOUT_V2, draftManifest.storageRegion(), finalEntries);
@@ -318,20 +497,13 @@ public final class WandbRegistry implements ArtifactRegistry {
       if (!bytes.result().artifactDigest().equals(digest)) {
         throw new IllegalStateException("manifest digest changed while committing");
       }
-      manifestInput.put("digest", bytes.result().fileMd5Base64());
-      manifestInput.put("includeUpload", true);
-      JsonNode m2 =
-          client.call(
-              "CreateArtifactManifest",
-              Gql.CREATE_ARTIFACT_MANIFEST,
-              map("input", manifestInput),
-              coll.toString());
       JsonNode file =
-          WandbClient.require(
-              m2,
-              "createArtifactManifest.artifactManifest.file",
-              "CreateArtifactManifest",
-              coll.toString());
+          createManifest(coll, artifactId, baseId, runName, bytes.result().fileMd5Base64(), true)
+              .path("file");
+      if (file.isMissingNode() || file.isNull()) {
+        throw new ArtifactException(
+            "createArtifactManifest returned no file for the manifest of " + coll);
+      }
       String url = text(file, "uploadUrl");
       if (url == null) {
         throw new ArtifactException(
@@ -739,14 +911,108 @@ public final class WandbRegistry implements ArtifactRegistry {
     return Files.newInputStream(cache.bodyPath(entry.digest()));
   }
 
+  /**
+   * Where engines read the body of {@code entry} on any machine: a {@code wandbbody:} URI that
+   * {@link WandbBodyFileSystem} resolves there, downloading into that machine's W&amp;B cache on
+   * first open. Nothing is fetched here.
+   */
+  @Override
+  public Optional<java.net.URI> location(ArtifactVersion version, ManifestEntry entry) {
+    if (entry.isReference() || !"MD5".equalsIgnoreCase(entry.digestAlgorithm())) {
+      return Optional.empty();
+    }
+    WandbBodyFileSystem.offer(this, settings.baseUrl);
+    return Optional.of(WandbBodyFileSystem.uri(settings.baseUrl, version.id(), entry));
+  }
+
+  /**
+   * The cached body of one entry of artifact {@code artifactId}, downloaded on first use through
+   * {@code filesByManifestEntries} (one entry, no listing of the whole version), as executors need.
+   */
+  Path body(String artifactId, ManifestEntry entry) throws IOException {
+    if (!cache.has(entry.digest(), entry.size())) {
+      Object lock = downloadLocks.computeIfAbsent(entry.digest(), k -> new Object());
+      synchronized (lock) {
+        try {
+          if (!cache.has(entry.digest(), entry.size())) {
+            String what = "'" + entry.path() + "' of artifact " + artifactId;
+            fetch(entry, what, refresh -> entryUrl(artifactId, entry, what));
+          }
+        } finally {
+          downloadLocks.remove(entry.digest());
+        }
+      }
+    }
+    return cache.bodyPath(entry.digest());
+  }
+
+  private String entryUrl(String artifactId, ManifestEntry entry, String what) {
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("name", entry.path());
+    spec.put("digest", entry.digest());
+    spec.put("birthArtifactID", entry.birthArtifactId());
+    spec.put("size", entry.size());
+    JsonNode data =
+        client.call(
+            "ArtifactFilesByManifestEntries",
+            Gql.FILES_BY_MANIFEST_ENTRIES,
+            map("id", artifactId, "storageLayout", "V2", "entries", List.of(spec)),
+            what);
+    for (JsonNode edge : data.path("artifact").path("filesByManifestEntries").path("edges")) {
+      JsonNode node = edge.path("node");
+      String url = node.path("directUrl").asText("");
+      if (entry.path().equals(node.path("name").asText()) && !url.isEmpty()) {
+        return url;
+      }
+    }
+    throw new ArtifactException.NotFound(
+        "Cannot download " + what + ": the server returned no URL for it");
+  }
+
+  private interface UrlSource {
+    String url(boolean refresh) throws IOException;
+  }
+
   /** Fetches one body into the cache: resumable, MD5- and size-checked, moved into place. */
   private void download(ArtifactVersion version, ManifestEntry entry) throws IOException {
     String what = "'" + entry.path() + "' of " + version.path();
+    fetch(
+        entry,
+        what,
+        refresh -> {
+          try {
+            return fileUrl(version, entry.path(), refresh);
+          } catch (ArtifactException.NotFound e) {
+            if (entry.birthArtifactId() == null) {
+              throw e;
+            }
+            // No directUrl listed: W&B's own fallback, under the base URL (sent with the key).
+            ArtifactPath home =
+                version.isLink()
+                    ? ArtifactPath.parse(version.sourceCollection(), Map.of())
+                    : version.path();
+            Manifest m = manifest(version);
+            return FallbackUrls.of(
+                settings.baseUrl,
+                "V1".equals(m.storageLayout()),
+                m.storageRegion(),
+                home.entity(),
+                home.project(),
+                home.name(),
+                null,
+                entry.birthArtifactId(),
+                entry.digest(),
+                entry.path());
+          }
+        });
+  }
+
+  private void fetch(ManifestEntry entry, String what, UrlSource urls) throws IOException {
     String hex = Digests.base64ToHex(entry.digest());
     Path part = cache.root().resolve("tmp").resolve(hex + ".part");
     Files.createDirectories(part.getParent());
     for (int attempt = 0; ; attempt++) {
-      String url = fileUrl(version, entry.path(), attempt > 0);
+      String url = urls.url(attempt > 0);
       try {
         client.download(url, part, what);
         break;
@@ -1006,7 +1272,13 @@ public final class WandbRegistry implements ArtifactRegistry {
     input.put("artifactID", version.id());
     putIfPresent(input, "description", update.description());
     if (update.metadata() != null) {
-      input.put("metadata", toJson(Names.normalizeMetadata(update.metadata(), version.path())));
+      // Replacing the metadata keeps the commit properties stored in it.
+      input.put(
+          "metadata",
+          toJson(
+              withCommitProperties(
+                  Names.normalizeMetadata(update.metadata(), version.path()),
+                  version.commitProperties())));
     }
     if (update.ttl() != null) {
       if (update.ttl().isNegative()) {
@@ -1231,6 +1503,7 @@ public final class WandbRegistry implements ArtifactRegistry {
 
   @Override
   public void close() {
+    WandbBodyFileSystem.withdraw(this, settings.baseUrl);
     client.close();
   }
 
@@ -1273,6 +1546,8 @@ public final class WandbRegistry implements ArtifactRegistry {
       loggedBy = ours != null ? ours.id() : by.path("name").asText();
     }
     Instant createdAt = time(a.path("createdAt").asText(null));
+    Map<String, Object> metadata = new LinkedHashMap<>(metadata(a.get("metadata")));
+    Map<String, String> commitProperties = commitProperties(metadata.remove(COMMIT_PROPERTIES_KEY));
     return new ArtifactVersion(
         text(a, "id"),
         entity,
@@ -1285,7 +1560,7 @@ public final class WandbRegistry implements ArtifactRegistry {
         aliases,
         tags,
         a.path("description").isNull() ? null : a.path("description").asText(null),
-        metadata(a.get("metadata")),
+        metadata,
         ttl > 0 ? Duration.ofSeconds(ttl) : null,
         a.path("size").asLong(0),
         a.path("fileCount").asLong(0),
@@ -1294,7 +1569,7 @@ public final class WandbRegistry implements ArtifactRegistry {
         loggedBy,
         sourceCollection,
         portfolio ? a.path("versionIndex").asInt() : versionIndex,
-        Map.of());
+        commitProperties);
   }
 
   private static List<String> aliasesIn(JsonNode artifact, String collection) {
@@ -1327,6 +1602,44 @@ public final class WandbRegistry implements ArtifactRegistry {
         tags,
         n.hasNonNull("createdAt") ? time(n.path("createdAt").asText()) : null,
         n.path("artifacts").path("totalCount").asInt(0));
+  }
+
+  /**
+   * {@code metadata} plus the commit properties under {@link #COMMIT_PROPERTIES_KEY}, within
+   * W&amp;B's limit of 100 top-level keys.
+   */
+  private static Map<String, Object> withCommitProperties(
+      Map<String, Object> metadata, Map<String, String> commitProperties) {
+    if (commitProperties.isEmpty()) {
+      return metadata;
+    }
+    if (metadata.containsKey(COMMIT_PROPERTIES_KEY)) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid metadata key '" + COMMIT_PROPERTIES_KEY + "': it is reserved for commit facts");
+    }
+    if (metadata.size() >= Names.MAX_METADATA_KEYS) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid metadata: it has "
+              + metadata.size()
+              + " keys and the W&B backend needs one of W&B's "
+              + Names.MAX_METADATA_KEYS
+              + " for the commit properties "
+              + commitProperties.keySet()
+              + "; use fewer keys");
+    }
+    Map<String, Object> out = new LinkedHashMap<>(metadata);
+    out.put(COMMIT_PROPERTIES_KEY, new java.util.TreeMap<>(commitProperties));
+    return out;
+  }
+
+  private static Map<String, String> commitProperties(Object stored) {
+    if (!(stored instanceof Map<?, ?> m)) {
+      return Map.of();
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(String.valueOf(k), v == null ? null : String.valueOf(v)));
+    out.values().removeIf(java.util.Objects::isNull);
+    return out;
   }
 
   private static Map<String, Object> metadata(JsonNode m) {

@@ -39,6 +39,33 @@ class WandbProtocolRulesTest {
   }
 
   @Test
+  void fallbackDownloadUrlsMatchTheVectors() {
+    JsonNode v = Vectors.expected().path("misc").path("download_url_fallback_examples");
+    JsonNode in = v.path("inputs");
+    JsonNode urls = v.path("urls");
+    String base = in.path("base_url").asText();
+    String entity = in.path("entity").asText();
+    String project = in.path("project").asText();
+    String collection = in.path("artifact.name").asText().split(":")[0];
+    String id = in.path("artifact.id").asText();
+    String birth = in.path("entry.birthArtifactID").asText();
+    String digest = in.path("entry.digest").asText();
+    String path = in.path("entry.path").asText();
+    assertThat(
+            FallbackUrls.of(
+                base, false, null, entity, project, collection, null, birth, digest, path))
+        .isEqualTo(urls.path("V2_legacy").asText());
+    assertThat(
+            FallbackUrls.of(
+                base, false, null, entity, project, collection, id, birth, digest, path))
+        .isEqualTo(urls.path("V2_server_supports_artifact_id").asText());
+    assertThat(
+            FallbackUrls.of(
+                base, true, null, entity, project, collection, null, birth, digest, path))
+        .isEqualTo(urls.path("V1").asText());
+  }
+
+  @Test
   void basicAuthorizationMatchesTheVector() {
     JsonNode v = Vectors.expected().path("auth_header_example");
     WandbSettings.ApiKey key = new WandbSettings.ApiKey(v.path("api_key").asText());
