@@ -13,15 +13,18 @@ import dev.artifacts.common.registry.TaskUploads;
 import dev.artifacts.common.registry.UploadSession;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayDeque;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.OkHttpClient;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -44,9 +47,10 @@ final class FileTasks {
     FileSystem fs = path.getFileSystem(conf.value());
     List<ListedFile> files = new ArrayList<>();
     if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
-      // The local filesystem builds each LocatedFileStatus of listFiles() by forking `ls` for the
-      // file's permissions; a walk over plain statuses never asks for them (10x faster).
-      walk(fs, path, files);
+      // Hadoop's local filesystem builds each LocatedFileStatus of listFiles() by forking `ls` for
+      // the file's permissions, and each plain status with three stat calls; a java.nio walk
+      // reads each file's attributes once (together, 40x faster).
+      walkLocal(fs.makeQualified(path), files);
     } else {
       // Object stores answer a recursive listFiles() with flat, paged LIST calls.
       RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
@@ -58,20 +62,22 @@ final class FileTasks {
     return files;
   }
 
-  private static void walk(FileSystem fs, Path dir, List<ListedFile> files) throws IOException {
-    Deque<Path> pending = new ArrayDeque<>();
-    pending.push(dir);
-    while (!pending.isEmpty()) {
-      RemoteIterator<FileStatus> it = fs.listStatusIterator(pending.pop());
-      while (it.hasNext()) {
-        FileStatus s = it.next();
-        if (s.isDirectory()) {
-          pending.push(s.getPath());
-        } else {
-          files.add(new ListedFile(s.getPath().toString(), s.getLen()));
-        }
-      }
-    }
+  private static void walkLocal(Path dir, List<ListedFile> files) throws IOException {
+    java.nio.file.Path root = java.nio.file.Path.of(dir.toUri());
+    // Symbolic links are followed, as Hadoop's local listing does.
+    Files.walkFileTree(
+        root,
+        EnumSet.of(FileVisitOption.FOLLOW_LINKS),
+        Integer.MAX_VALUE,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(java.nio.file.Path file, BasicFileAttributes attrs) {
+            if (!attrs.isDirectory()) {
+              files.add(new ListedFile(new Path(file.toUri()).toString(), attrs.size()));
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   static List<LoggedEntry> hashAll(
