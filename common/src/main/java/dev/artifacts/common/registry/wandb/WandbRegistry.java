@@ -361,6 +361,14 @@ public final class WandbRegistry implements ArtifactRegistry {
     }
   }
 
+  /** Whether {@code latest} is the version the draft was created from (nothing to rebase onto). */
+  private static boolean isBase(ArtifactDraft draft, ArtifactVersion latest) {
+    return draft
+        .base()
+        .map(b -> !b.isLink() && b.versionIndex() == latest.versionIndex())
+        .orElse(false);
+  }
+
   /** One non-reference entry on its way to the server. */
   private record FileUpload(
       ManifestEntry entry, Path body, List<Part> parts, JsonNode node, String artifactId) {}
@@ -372,6 +380,16 @@ public final class WandbRegistry implements ArtifactRegistry {
     ArtifactPath coll = draft.collection();
     String scope = coll.entity() + "/" + coll.project();
     Manifest draftManifest = draft.manifest();
+    if (draft.rebasesOnLatest()) {
+      // Appends apply to the latest version as it is now. W&B has no conditional create, so
+      // another process committing between this read and createArtifact can still win; the
+      // collection lock above rules that out within this process.
+      Optional<ArtifactVersion> latest = find(coll.withAlias(ArtifactPath.LATEST));
+      if (latest.isPresent() && !isBase(draft, latest.get())) {
+        LOG.info("{}: applying the draft's changes to {}", coll, latest.get().path());
+        draftManifest = draft.manifestOn(manifest(latest.get()));
+      }
+    }
     String digest = draftManifest.digest();
     RunInfo run = draft.run().orElse(processRun);
     String runName = ensureRun(coll.entity(), coll.project(), run);

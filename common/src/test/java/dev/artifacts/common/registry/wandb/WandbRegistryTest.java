@@ -243,6 +243,37 @@ class WandbRegistryTest {
   }
 
   @Test
+  void appendsFromTwoProcessesKeepEachOthersFiles() throws IOException {
+    ArtifactVersion v0 = log(registry, Map.of("base.txt", "base")).version();
+    try (WandbRegistry other = open(tmp.resolve("other-cache"))) {
+      // Both appenders start from v0; the second to commit must not drop the first one's file.
+      ArtifactDraft mine = registry.newDraft(v0).rebaseOnLatest();
+      mine.addFile(file("mine.txt", "mine"), "mine.txt");
+      ArtifactDraft theirs = other.newDraft(other.resolve(ds)).rebaseOnLatest();
+      theirs.addFile(file("theirs.txt", "theirs"), "theirs.txt");
+
+      ArtifactVersion v1 = other.commit(theirs).version();
+      ArtifactVersion v2 = registry.commit(mine).version();
+
+      assertThat(v1.versionIndex()).isEqualTo(1);
+      assertThat(v2.versionIndex()).isEqualTo(2);
+      Manifest m = ManifestReader.read(server.manifestOf(v2.id()), "v2");
+      assertThat(m.entries().stream().map(ManifestEntry::path))
+          .containsExactly("base.txt", "mine.txt", "theirs.txt");
+      assertThat(m.entry("theirs.txt").orElseThrow().birthArtifactId()).isEqualTo(v1.id());
+      assertThat(read(registry, v2, m.entry("theirs.txt").orElseThrow())).isEqualTo("theirs");
+
+      // Without rebasing a draft commits exactly its manifest, as W&B's new_draft() does.
+      ArtifactDraft plain = registry.newDraft(v0);
+      plain.addFile(file("plain.txt", "plain"), "plain.txt");
+      ArtifactVersion v3 = registry.commit(plain).version();
+      assertThat(ManifestReader.read(server.manifestOf(v3.id()), "v3").entries())
+          .extracting(ManifestEntry::path)
+          .containsExactly("base.txt", "plain.txt");
+    }
+  }
+
+  @Test
   void retriesThrottlingServerErrorsAndDroppedConnections() throws IOException {
     server.failNext(
         "CreateArtifact", new MockResponse().setResponseCode(429).setHeader("Retry-After", "7"));
