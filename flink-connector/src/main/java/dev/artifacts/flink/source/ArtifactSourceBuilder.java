@@ -3,6 +3,7 @@ package dev.artifacts.flink.source;
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.name.ArtifactPath;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -24,6 +25,7 @@ public final class ArtifactSourceBuilder<T> {
   private Duration monitorInterval;
   private String runName;
   private long splitSize = DEFAULT_SPLIT_SIZE;
+  private Map<String, String> registryEnv;
 
   ArtifactSourceBuilder(BulkFormat<T, FileSourceSplit> format, boolean codecFromFileName) {
     this.format = Objects.requireNonNull(format, "format is null");
@@ -70,6 +72,15 @@ public final class ArtifactSourceBuilder<T> {
     return this;
   }
 
+  /**
+   * Opens the registry with {@code env} instead of the enumerator's process environment, so tests
+   * can point a W&amp;B registry at a fake server without changing the test JVM's environment.
+   */
+  ArtifactSourceBuilder<T> setRegistryEnvironment(Map<String, String> env) {
+    this.registryEnv = Map.copyOf(env);
+    return this;
+  }
+
   public ArtifactSource<T> build() {
     if (artifact == null || artifact.isBlank()) {
       throw new ArtifactException.InvalidInput(
@@ -103,6 +114,13 @@ public final class ArtifactSourceBuilder<T> {
     }
     return new ArtifactSource<>(
         new SourceConfig<>(
-            registry.trim(), path, monitorInterval, runName, splitSize, format, codecFromFileName));
+            registry.trim(),
+            path,
+            monitorInterval,
+            runName,
+            splitSize,
+            format,
+            codecFromFileName,
+            registryEnv));
   }
 }

@@ -2,7 +2,6 @@ package dev.artifacts.flink.source;
 
 import dev.artifacts.common.manifest.Manifest;
 import dev.artifacts.common.manifest.ManifestEntry;
-import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.RunInfo;
@@ -84,7 +83,7 @@ final class ArtifactSplitEnumerator
 
   @Override
   public void start() {
-    registry = ArtifactRegistries.open(config.registryUri());
+    registry = config.openRegistry();
     planner = new SplitPlanner(registry, config);
     run = run(context.metricGroup().getAllVariables(), config.runName());
     LastRead restored = lastRead;

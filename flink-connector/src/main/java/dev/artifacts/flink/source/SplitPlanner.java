@@ -5,7 +5,6 @@ import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.reference.References;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
-import dev.artifacts.common.registry.ContentStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -22,7 +21,8 @@ import org.apache.flink.core.fs.UnsupportedFileSystemSchemeException;
 
 /**
  * Turns manifest entries of a version into splits over the physical files: stored bodies at the
- * content store's location, references at their URI. Runs in the enumerator.
+ * registry's location for them ({@link ArtifactRegistry#location}), references at their URI. Runs
+ * in the enumerator.
  */
 final class SplitPlanner {
   private static final String[] NO_HOSTS = new String[0];
@@ -48,7 +48,6 @@ final class SplitPlanner {
       ArtifactVersion version,
       List<ManifestEntry> manifest,
       Predicate<ManifestEntry> include) {
-    ContentStore store = null;
     boolean splittable = config.format().isSplittable();
     long modificationTime = version.createdAt().toEpochMilli();
     List<ArtifactSourceSplit> splits = new ArrayList<>();
@@ -62,10 +61,7 @@ final class SplitPlanner {
         location = referenceLocation(version, entry);
       } else {
         checkCodec(version, entry);
-        if (store == null) {
-          store = ownerStore(version);
-        }
-        location = storedLocation(version, entry, store);
+        location = storedLocation(version, entry);
       }
       Path path = new Path(location);
       FileSystem fs = fileSystem(version, entry, location);
@@ -115,18 +111,14 @@ final class SplitPlanner {
         version.versionIndex());
   }
 
-  /** The store of the collection that owns the bytes: the source collection for a link. */
-  private ContentStore ownerStore(ArtifactVersion version) {
-    if (version.isLink()) {
-      String[] parts = version.sourceCollection().split("/", 3);
-      return registry.contentStore(parts[0], parts[1]);
-    }
-    return registry.contentStore(version.entity(), version.project());
-  }
-
-  private URI storedLocation(ArtifactVersion version, ManifestEntry entry, ContentStore store) {
-    return store
-        .location(entry.digest())
+  /**
+   * Where the registry keeps the body: the content store of the collection that owns the bytes (the
+   * source collection for a link), or a {@code wandbbody:} URI of the W&amp;B backend, which Flink
+   * opens through its Hadoop fallback and which downloads into the task's local W&amp;B cache.
+   */
+  private URI storedLocation(ArtifactVersion version, ManifestEntry entry) {
+    return registry
+        .location(version, entry)
         .orElseThrow(
             () ->
                 new ArtifactException.InvalidInput(
@@ -136,8 +128,9 @@ final class SplitPlanner {
                         + registry.uri()
                         + " has no file system location for stored entry '"
                         + entry.path()
-                        + "' (the W&B server backend serves file bodies over HTTP only);"
-                        + " read it from an embedded filesystem registry or log it with"
+                        + "' (digest algorithm "
+                        + entry.digestAlgorithm()
+                        + "); read it from an embedded filesystem registry or log it with"
                         + " reference storage"));
   }
 

@@ -234,6 +234,9 @@ class SplitPlannerTest {
             ArtifactRegistry.class.getClassLoader(),
             new Class<?>[] {ArtifactRegistry.class},
             (proxy, method, args) -> {
+              if (method.getName().equals("location")) {
+                return java.util.Optional.empty();
+              }
               if (method.getName().equals("contentStore")) {
                 return storeWithoutLocation(real.contentStore((String) args[0], (String) args[1]));
               }
