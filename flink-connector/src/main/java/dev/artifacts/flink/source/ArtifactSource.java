@@ -75,9 +75,12 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * file://} and {@code hdfs://} work out of the box (HDFS with Hadoop on the classpath), {@code
  * s3://} and {@code s3a://} need the {@code flink-s3-fs-hadoop} (or presto) plugin, {@code gs://}
  * the {@code flink-gs-fs-hadoop} plugin. A reference is read as the object is now: an S3 {@code
- * versionID} recorded in the manifest is not used. The W&amp;B server backend has no file system
- * locations, so reading from it fails with an error naming the artifact; so do references to other
- * artifacts ({@code wandb-artifact://}) and compressed text files stored by digest (stream formats
+ * versionID} recorded in the manifest is not used. On the W&amp;B server backend, stored entries
+ * are read through {@code wandbbody:} URIs ({@link
+ * dev.artifacts.common.registry.ArtifactRegistry#location}): the task reading a split downloads the
+ * body into its machine's W&amp;B cache, with {@code WANDB_API_KEY} (or {@code ~/.netrc}) from the
+ * task manager's environment. References to other artifacts ({@code wandb-artifact://}) and
+ * compressed text files stored by digest fail with an error naming the artifact (stream formats
  * pick the codec from the file name, and a stored body's name is its digest).
  *
  * @param <T> the type of records the format produces
