@@ -9,6 +9,7 @@ import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.VersionQuery;
+import dev.artifacts.flink.testing.FailOnceAfterCommit;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,14 +21,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -66,8 +65,7 @@ class ArtifactSinkITCase {
               .setNumberSlotsPerTaskManager(2)
               .build());
 
-  /** Set once the failing map has thrown; static because operators are deserialized copies. */
-  private static final AtomicBoolean FAILED = new AtomicBoolean();
+  private static final String FAILURE = "sink-itcase";
 
   @TempDir Path dir;
   private String registryUri;
@@ -77,7 +75,7 @@ class ArtifactSinkITCase {
   void setUp() {
     registryUri = dir.resolve("registry").toString();
     registry = ArtifactRegistries.open(registryUri);
-    FAILED.set(false);
+    FailOnceAfterCommit.reset(FAILURE);
   }
 
   @AfterEach
@@ -201,13 +199,13 @@ class ArtifactSinkITCase {
     env.setParallelism(2);
     env.enableCheckpointing(200);
     source(env, 3_000, 1_000)
-        .map(new FailAfterFirstCommit(registryUri))
+        .map(FailOnceAfterCommit.watching(FAILURE, registryUri, null, ARTIFACT))
         .uid("fail-once")
         .sinkTo(sink().build())
         .uid("artifact-sink");
     env.execute("failing-job");
 
-    assertThat(FAILED).isTrue();
+    assertThat(FailOnceAfterCommit.failed(FAILURE)).isTrue();
     List<ArtifactVersion> versions = versionsOldestFirst();
     assertAppendingAndOnePerCheckpoint(versions);
     assertExactlyOnce(records(versions.get(versions.size() - 1), false), 3_000);
@@ -332,38 +330,6 @@ class ArtifactSinkITCase {
         InputStream in = gzip ? new GZIPInputStream(raw) : raw;
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, UTF_8))) {
       return reader.lines().toList();
-    }
-  }
-
-  /** Throws once, after the sink committed a version: between a commit and later checkpoints. */
-  private static final class FailAfterFirstCommit extends RichMapFunction<String, String> {
-    private final String registryUri;
-    private transient ArtifactRegistry registry;
-    private transient long lastCheck;
-
-    FailAfterFirstCommit(String registryUri) {
-      this.registryUri = registryUri;
-    }
-
-    @Override
-    public String map(String value) throws Exception {
-      if (!FAILED.get() && System.nanoTime() - lastCheck > 50_000_000L) {
-        lastCheck = System.nanoTime();
-        if (registry == null) {
-          registry = ArtifactRegistries.open(registryUri);
-        }
-        if (registry.find(ARTIFACT).isPresent() && FAILED.compareAndSet(false, true)) {
-          throw new IllegalStateException("Injected failure after the first commit");
-        }
-      }
-      return value;
-    }
-
-    @Override
-    public void close() throws Exception {
-      if (registry != null) {
-        registry.close();
-      }
     }
   }
 

@@ -11,6 +11,7 @@ import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.VersionQuery;
 import dev.artifacts.common.testing.FakeWandbServer;
+import dev.artifacts.flink.testing.FailOnceAfterCommit;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,12 +25,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
@@ -65,7 +64,7 @@ class ArtifactSinkWandbITCase {
               .setNumberSlotsPerTaskManager(2)
               .build());
 
-  private static final AtomicBoolean FAILED = new AtomicBoolean();
+  private static final String FAILURE = "sink-wandb-itcase";
 
   @TempDir Path dir;
   private FakeWandbServer server;
@@ -75,7 +74,7 @@ class ArtifactSinkWandbITCase {
   void setUp() throws IOException {
     server = new FakeWandbServer();
     reader = ArtifactRegistries.open(server.baseUrl(), server.env(dir.resolve("reader")));
-    FAILED.set(false);
+    FailOnceAfterCommit.reset(FAILURE);
   }
 
   @AfterEach
@@ -131,13 +130,22 @@ class ArtifactSinkWandbITCase {
     env.setParallelism(2);
     env.enableCheckpointing(300);
     source(env, 2_000, 1_000)
-        .map(new FailAfterFirstCommit(server.baseUrl(), dir.resolve("probe").toString()))
+        .map(
+            FailOnceAfterCommit.watching(
+                FAILURE,
+                server.baseUrl(),
+                Map.of(
+                    "WANDB_API_KEY",
+                    FakeWandbServer.API_KEY,
+                    "WANDB_CACHE_DIR",
+                    dir.resolve("probe").toString()),
+                ARTIFACT))
         .uid("fail-once")
         .sinkTo(sink().setAliases(List.of("streaming")).build())
         .uid("artifact-sink");
     env.execute("wandb-streaming-job");
 
-    assertThat(FAILED).isTrue();
+    assertThat(FailOnceAfterCommit.failed(FAILURE)).isTrue();
     List<ArtifactVersion> versions =
         reader.versions(ARTIFACT, VersionQuery.all().withOrder(VersionQuery.Order.VERSION_ASC));
     assertThat(versions).hasSizeGreaterThanOrEqualTo(2);
@@ -258,42 +266,5 @@ class ArtifactSinkWandbITCase {
       }
     }
     return out;
-  }
-
-  /** Throws once, after the sink committed a version. */
-  private static final class FailAfterFirstCommit extends RichMapFunction<String, String> {
-    private final String baseUrl;
-    private final String cache;
-    private transient ArtifactRegistry registry;
-    private transient long lastCheck;
-
-    FailAfterFirstCommit(String baseUrl, String cache) {
-      this.baseUrl = baseUrl;
-      this.cache = cache;
-    }
-
-    @Override
-    public String map(String value) {
-      if (!FAILED.get() && System.nanoTime() - lastCheck > 50_000_000L) {
-        lastCheck = System.nanoTime();
-        if (registry == null) {
-          registry =
-              ArtifactRegistries.open(
-                  baseUrl,
-                  Map.of("WANDB_API_KEY", FakeWandbServer.API_KEY, "WANDB_CACHE_DIR", cache));
-        }
-        if (registry.find(ARTIFACT).isPresent() && FAILED.compareAndSet(false, true)) {
-          throw new IllegalStateException("Injected failure after the first commit");
-        }
-      }
-      return value;
-    }
-
-    @Override
-    public void close() throws Exception {
-      if (registry != null) {
-        registry.close();
-      }
-    }
   }
 }

@@ -14,6 +14,7 @@ import dev.artifacts.common.registry.RunInfo;
 import dev.artifacts.flink.sink.ArtifactPartitioner;
 import dev.artifacts.flink.sink.ArtifactSink;
 import dev.artifacts.flink.sink.VersionPolicy;
+import dev.artifacts.flink.testing.FailOnceAfterCommit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,14 +27,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -81,8 +80,7 @@ class ArtifactSourceITCase {
   /** Records the collecting sink saw; static because sinks are deserialized copies. */
   private static final ConcurrentLinkedQueue<String> SEEN = new ConcurrentLinkedQueue<>();
 
-  /** Set once the failing map has thrown. */
-  private static final AtomicBoolean FAILED = new AtomicBoolean();
+  private static final String FAILURE = "source-itcase";
 
   /** Logical path to partition values, as the format was handed them in each split. */
   private static final Map<String, Map<String, String>> PARTITIONS = new ConcurrentHashMap<>();
@@ -96,7 +94,7 @@ class ArtifactSourceITCase {
     registryUri = dir.resolve("registry").toString();
     registry = ArtifactRegistries.open(registryUri);
     SEEN.clear();
-    FAILED.set(false);
+    FailOnceAfterCommit.reset(FAILURE);
     PARTITIONS.clear();
   }
 
@@ -245,7 +243,7 @@ class ArtifactSourceITCase {
             WatermarkStrategy.noWatermarks(),
             "in")
         .uid("artifact-source")
-        .map(new SlowlyFailOnceAfterACommit(registryUri, copy))
+        .map(FailOnceAfterCommit.watching(FAILURE, registryUri, null, copy).slowly())
         .uid("fail-once")
         .sinkTo(
             ArtifactSink.<String>builder()
@@ -256,7 +254,9 @@ class ArtifactSourceITCase {
         .uid("artifact-sink");
     env.execute("copy-with-failure");
 
-    assertThat(FAILED).as("the job failed once after a commit").isTrue();
+    assertThat(FailOnceAfterCommit.failed(FAILURE))
+        .as("the job failed once after a commit")
+        .isTrue();
     ArtifactVersion latest = registry.resolve(copy);
     List<String> records = new ArrayList<>();
     for (ManifestEntry e : registry.manifest(latest).entries()) {
@@ -360,44 +360,6 @@ class ArtifactSourceITCase {
         throw new AssertionError("Timed out waiting for: " + what + " (seen " + SEEN.size() + ")");
       }
       Thread.sleep(50);
-    }
-  }
-
-  /**
-   * Passes records through, 1 ms each so the job spans several checkpoints, and throws once after
-   * the sink committed its first version: the restore then starts mid-way through the input.
-   */
-  private static final class SlowlyFailOnceAfterACommit extends RichMapFunction<String, String> {
-    private final String registryUri;
-    private final ArtifactPath watched;
-    private transient ArtifactRegistry registry;
-    private transient long lastCheck;
-
-    SlowlyFailOnceAfterACommit(String registryUri, ArtifactPath watched) {
-      this.registryUri = registryUri;
-      this.watched = watched;
-    }
-
-    @Override
-    public String map(String value) throws Exception {
-      Thread.sleep(1);
-      if (!FAILED.get() && System.nanoTime() - lastCheck > 50_000_000L) {
-        lastCheck = System.nanoTime();
-        if (registry == null) {
-          registry = ArtifactRegistries.open(registryUri);
-        }
-        if (registry.find(watched).isPresent() && FAILED.compareAndSet(false, true)) {
-          throw new IllegalStateException("Injected failure after the first commit");
-        }
-      }
-      return value;
-    }
-
-    @Override
-    public void close() throws Exception {
-      if (registry != null) {
-        registry.close();
-      }
     }
   }
 
