@@ -1,9 +1,7 @@
 package dev.artifacts.common.registry;
 
-import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.manifest.ManifestEntry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -19,31 +17,7 @@ final class ContentStoreUploads implements TaskUploads {
 
   @Override
   public ContentStore.BodyWriter newBody(String path) throws IOException {
-    Objects.requireNonNull(path, "path is null");
-    ContentStore.BodyWriter body = store.newBody();
-    return new ContentStore.BodyWriter() {
-      @Override
-      public OutputStream stream() {
-        return body.stream();
-      }
-
-      @Override
-      public FileDigest commit() throws IOException {
-        FileDigest d = body.commit();
-        done.add(ManifestEntry.file(path, d.base64(), d.size()));
-        return d;
-      }
-
-      @Override
-      public void abort() {
-        body.abort();
-      }
-
-      @Override
-      public void close() {
-        body.close();
-      }
-    };
+    return TaskUploads.recordingCommits(store.newBody(), path, done);
   }
 
   @Override

@@ -1,9 +1,12 @@
 package dev.artifacts.common.registry;
 
+import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.manifest.ManifestEntry;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The task side of an {@link UploadSession}: bodies one engine task (a Spark task attempt, a Flink
@@ -36,5 +39,37 @@ public interface TaskUploads extends Closeable {
   /** Tasks of registries whose content store is shared storage: bodies are final on commit. */
   static TaskUploads into(ContentStore store) {
     return new ContentStoreUploads(store);
+  }
+
+  /**
+   * Wraps {@code body} so that its successful commit appends the entry {@code path} with the body's
+   * digest and size to {@code committed}: what implementations hand back from {@link #finish}.
+   */
+  static ContentStore.BodyWriter recordingCommits(
+      ContentStore.BodyWriter body, String path, List<ManifestEntry> committed) {
+    Objects.requireNonNull(path, "path is null");
+    return new ContentStore.BodyWriter() {
+      @Override
+      public OutputStream stream() {
+        return body.stream();
+      }
+
+      @Override
+      public FileDigest commit() throws IOException {
+        FileDigest d = body.commit();
+        committed.add(ManifestEntry.file(path, d.base64(), d.size()));
+        return d;
+      }
+
+      @Override
+      public void abort() {
+        body.abort();
+      }
+
+      @Override
+      public void close() {
+        body.close();
+      }
+    };
   }
 }

@@ -1,13 +1,11 @@
 package dev.artifacts.common.registry.wandb;
 
 import dev.artifacts.common.ArtifactException;
-import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.registry.ContentStore;
 import dev.artifacts.common.registry.TaskUploads;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,30 +34,7 @@ final class WandbTaskUploads implements TaskUploads {
 
   @Override
   public ContentStore.BodyWriter newBody(String path) throws IOException {
-    ContentStore.BodyWriter body = registry.cache().newBody();
-    return new ContentStore.BodyWriter() {
-      @Override
-      public OutputStream stream() {
-        return body.stream();
-      }
-
-      @Override
-      public FileDigest commit() throws IOException {
-        FileDigest d = body.commit();
-        committed.add(ManifestEntry.file(path, d.base64(), d.size()));
-        return d;
-      }
-
-      @Override
-      public void abort() {
-        body.abort();
-      }
-
-      @Override
-      public void close() {
-        body.close();
-      }
-    };
+    return TaskUploads.recordingCommits(registry.cache().newBody(), path, committed);
   }
 
   @Override
