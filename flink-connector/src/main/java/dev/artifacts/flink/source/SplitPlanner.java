@@ -114,7 +114,8 @@ final class SplitPlanner {
   /**
    * Where the registry keeps the body: the content store of the collection that owns the bytes (the
    * source collection for a link), or a {@code wandbbody:} URI of the W&amp;B backend, which Flink
-   * opens through its Hadoop fallback and which downloads into the task's local W&amp;B cache.
+   * opens through {@link WandbBodyFileSystemFactory} and which downloads into the task's local
+   * W&amp;B cache.
    */
   private URI storedLocation(ArtifactVersion version, ManifestEntry entry) {
     return registry

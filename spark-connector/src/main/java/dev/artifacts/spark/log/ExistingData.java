@@ -7,11 +7,11 @@ import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.options.ArtifactOptions;
 import dev.artifacts.common.reference.FileUris;
 import dev.artifacts.common.registry.ArtifactDraft;
-import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.CommitResult;
-import dev.artifacts.common.registry.RunInfo;
 import dev.artifacts.common.registry.UploadSession;
+import dev.artifacts.spark.source.RunInfos;
+import dev.artifacts.spark.source.SparkRegistries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -43,9 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class ExistingData {
   private static final Logger LOG = LoggerFactory.getLogger(ExistingData.class);
 
-  /** Session conf key naming the default registry (the same key the data source uses). */
-  static final String SESSION_REGISTRY = "spark.artifact.registry";
-
   /** Listing waits on the filesystem, not the CPU: more threads than cores pay off. */
   private static final int LISTING_THREADS = 8;
 
@@ -71,9 +68,8 @@ public final class ExistingData {
     }
     ArtifactOptions.Storage storage =
         ArtifactOptions.Storage.parse(options.get(ArtifactOptions.STORAGE), path);
-    String registryUri = registryUri(spark, options);
-    ArtifactRegistry registry =
-        ArtifactRegistries.open(registryUri, spark.sessionState().newHadoopConf());
+    String registryUri = SparkRegistries.uri(options, spark);
+    ArtifactRegistry registry = SparkRegistries.open(registryUri, spark);
     // Labels are validated by the draft before any task runs.
     ArtifactDraft draft =
         registry.newDraft(
@@ -83,7 +79,7 @@ public final class ExistingData {
         .tags(ArtifactOptions.list(options.get(ArtifactOptions.TAGS)))
         .metadata(ArtifactOptions.metadata(options.get(ArtifactOptions.METADATA), path))
         .description(options.get(ArtifactOptions.DESCRIPTION))
-        .run(sparkRun(spark, options));
+        .run(RunInfos.current(spark, options.get(ArtifactOptions.RUN)));
 
     long start = System.nanoTime();
     SerializableConfiguration conf =
@@ -134,24 +130,6 @@ public final class ExistingData {
         storage == ArtifactOptions.Storage.REFERENCE ? "referenced" : "copied",
         (System.nanoTime() - start) / 1_000_000);
     return result;
-  }
-
-  static String registryUri(SparkSession spark, Map<String, String> options) {
-    String uri = options.get(ArtifactOptions.REGISTRY);
-    if (uri == null || uri.isBlank()) {
-      uri = spark.conf().get(SESSION_REGISTRY, null);
-    }
-    return uri == null || uri.isBlank() ? ArtifactRegistries.defaultUri() : uri;
-  }
-
-  static RunInfo sparkRun(SparkSession spark, Map<String, String> options) {
-    String name = options.getOrDefault(ArtifactOptions.RUN, spark.sparkContext().appName());
-    return new RunInfo(
-        spark.sparkContext().applicationId(),
-        name,
-        "spark",
-        null,
-        Map.of("master", spark.sparkContext().master()));
   }
 
   /** {@code s3://} is listed through S3A, as the rest of the project does. */

@@ -6,11 +6,10 @@ import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.options.ArtifactOptions;
 import dev.artifacts.common.reference.DefaultReferenceResolver;
 import dev.artifacts.common.reference.ReferenceResolver;
-import dev.artifacts.common.registry.ArtifactRegistries;
-import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ContentStore;
 import dev.artifacts.common.registry.TaskUploads;
 import dev.artifacts.common.registry.UploadSession;
+import dev.artifacts.spark.source.SparkRegistries;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileVisitOption;
@@ -22,8 +21,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.OkHttpClient;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
@@ -35,8 +32,7 @@ import org.apache.spark.util.SerializableConfiguration;
 
 /** What the executors do for {@link ExistingData}: list subtrees, hash and store or reference. */
 final class FileTasks {
-  // One registry and one resolver per executor JVM and registry URI; both are thread-safe.
-  private static final Map<String, ArtifactRegistry> REGISTRIES = new ConcurrentHashMap<>();
+  // One resolver per executor JVM (thread-safe); registries are shared through SparkRegistries.
   private static volatile ReferenceResolver resolver;
 
   private FileTasks() {}
@@ -91,9 +87,7 @@ final class FileTasks {
       throws IOException {
     TaskUploads uploads =
         storage == ArtifactOptions.Storage.FILES
-            ? REGISTRIES
-                .computeIfAbsent(registryUri, u -> ArtifactRegistries.open(u, conf.value()))
-                .taskUploads(session)
+            ? SparkRegistries.open(registryUri, conf.value()).taskUploads(session)
             : null;
     try {
       List<LoggedEntry> out = hashAll(files, root, rootUri, storage, uploads, conf);

@@ -4,10 +4,7 @@ import dev.artifacts.common.options.ArtifactOptions;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.RunInfo;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,17 +27,7 @@ final class ReadLineage {
   private ReadLineage() {}
 
   static RunInfo run(SparkSession session, Map<String, String> options) {
-    SparkContext sc = session.sparkContext();
-    String name = options.get(ArtifactOptions.RUN);
-    Map<String, String> props = new LinkedHashMap<>();
-    props.put("master", sc.master());
-    props.put("user", sc.sparkUser());
-    return new RunInfo(
-        sc.applicationId(),
-        name == null || name.isBlank() ? sc.appName() : name,
-        "spark",
-        Instant.ofEpochMilli(sc.startTime()),
-        props);
+    return RunInfos.current(session, options.get(ArtifactOptions.RUN));
   }
 
   /**

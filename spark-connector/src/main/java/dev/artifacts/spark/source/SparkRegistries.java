@@ -15,16 +15,16 @@ import org.apache.spark.util.SerializableConfiguration;
  * (registries are thread-safe) with the session's Hadoop configuration, so {@code s3a://}
  * credentials set on the session apply to the registry too.
  */
-final class SparkRegistries {
+public final class SparkRegistries {
   /** Session conf key naming the default registry. */
-  static final String SESSION_REGISTRY = "spark.artifact.registry";
+  public static final String SESSION_REGISTRY = "spark.artifact.registry";
 
   private static final Map<String, ArtifactRegistry> OPEN = new ConcurrentHashMap<>();
 
   private SparkRegistries() {}
 
   /** Registry URI: the option, else the session conf, else {@code $ARTIFACT_REGISTRY} or home. */
-  static String uri(Map<String, String> options, SparkSession session) {
+  public static String uri(Map<String, String> options, SparkSession session) {
     String uri = options.get(ArtifactOptions.REGISTRY);
     if (uri == null || uri.isBlank()) {
       uri = session.conf().get(SESSION_REGISTRY, null);
@@ -35,11 +35,11 @@ final class SparkRegistries {
     return uri;
   }
 
-  static ArtifactRegistry open(String uri, Configuration conf) {
+  public static ArtifactRegistry open(String uri, Configuration conf) {
     return OPEN.computeIfAbsent(uri, u -> ArtifactRegistries.open(u, conf));
   }
 
-  static ArtifactRegistry open(String uri, SparkSession session) {
+  public static ArtifactRegistry open(String uri, SparkSession session) {
     return open(uri, session.sessionState().newHadoopConf());
   }
 
