@@ -5,13 +5,17 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 
 /**
  * The digest encodings W&amp;B uses. Entry digests and upload checksums are padded standard base64
@@ -35,6 +39,12 @@ public final class Digests {
 
   private static final HexFormat HEX = HexFormat.of();
   private static final int BUFFER_SIZE = 1 << 16;
+
+  /**
+   * Direct read buffers for {@link #digest(Path)}, reused because allocating one costs more than
+   * hashing a small file. Bounded: a burst of threads allocates more, and the surplus is dropped.
+   */
+  private static final BlockingQueue<ByteBuffer> DIRECT_BUFFERS = new ArrayBlockingQueue<>(64);
 
   private Digests() {}
 
@@ -95,10 +105,29 @@ public final class Digests {
     return new FileDigest(md5.digest(), size);
   }
 
+  /**
+   * MD5 and length of a local file. Reads through a {@link FileChannel} into a pooled direct
+   * buffer: a stream would copy each block twice (kernel to native buffer to heap array), which
+   * costs about 5% of the hashing rate when every core hashes.
+   */
   public static FileDigest digest(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      return digest(in);
+    MessageDigest md5 = newMd5();
+    ByteBuffer buffer = takeDirectBuffer();
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = 0;
+      while (channel.read(buffer.clear()) != -1) {
+        size += buffer.flip().remaining();
+        md5.update(buffer);
+      }
+      return new FileDigest(md5.digest(), size);
+    } finally {
+      DIRECT_BUFFERS.offer(buffer);
     }
+  }
+
+  private static ByteBuffer takeDirectBuffer() {
+    ByteBuffer pooled = DIRECT_BUFFERS.poll();
+    return pooled != null ? pooled : ByteBuffer.allocateDirect(BUFFER_SIZE);
   }
 
   /** Like {@link #digest(Path)} for use in streams and lambdas. */

@@ -23,6 +23,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
@@ -90,8 +91,11 @@ public final class ExistingData {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int parallelism = Math.max(2, jsc.defaultParallelism());
 
+    // Broadcast, as Spark's file scans do: serialized once, and deserialized once per executor
+    // instead of once per task (a Hadoop configuration is about 100 KB of properties).
+    Broadcast<SerializableConfiguration> sharedConf = jsc.broadcast(conf);
     int threshold = spark.sessionState().conf().parallelPartitionDiscoveryThreshold();
-    List<ListedFile> all = listAll(jsc, listing, parallelism, threshold, conf, path);
+    List<ListedFile> all = listAll(jsc, listing, parallelism, threshold, sharedConf, path);
     // Copies are stored by the tasks themselves (W&B: uploaded from the executors).
     UploadSession uploads =
         storage == ArtifactOptions.Storage.FILES ? registry.beginUpload(path, draft.type()) : null;
@@ -110,7 +114,7 @@ public final class ExistingData {
                             storage,
                             registryUri,
                             uploads,
-                            conf)
+                            sharedConf.value())
                         .iterator());
     List<LoggedEntry> collected = entries.collect();
     for (LoggedEntry e : collected) {
@@ -167,7 +171,7 @@ public final class ExistingData {
       Listing listing,
       int parallelism,
       int threshold,
-      SerializableConfiguration conf,
+      Broadcast<SerializableConfiguration> sharedConf,
       ArtifactPath artifact) {
     List<ListedFile> all = new ArrayList<>(listing.files());
     List<String> dirs = listing.directories();
@@ -175,6 +179,7 @@ public final class ExistingData {
       return all;
     }
     if (dirs.size() <= threshold) {
+      SerializableConfiguration conf = sharedConf.value();
       try {
         for (List<ListedFile> files :
             Parallel.map(
@@ -188,7 +193,7 @@ public final class ExistingData {
     }
     all.addAll(
         jsc.parallelize(dirs, Math.min(dirs.size(), parallelism * 4))
-            .flatMap(dir -> FileTasks.listRecursively(dir, conf).iterator())
+            .flatMap(dir -> FileTasks.listRecursively(dir, sharedConf.value()).iterator())
             .collect());
     return all;
   }

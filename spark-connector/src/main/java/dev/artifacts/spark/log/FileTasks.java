@@ -60,6 +60,7 @@ final class FileTasks {
 
   private static void walkLocal(Path dir, List<ListedFile> files) throws IOException {
     java.nio.file.Path root = java.nio.file.Path.of(dir.toUri());
+    String prefix = dir.toString();
     // Symbolic links are followed, as Hadoop's local listing does.
     Files.walkFileTree(
         root,
@@ -69,11 +70,31 @@ final class FileTasks {
           @Override
           public FileVisitResult visitFile(java.nio.file.Path file, BasicFileAttributes attrs) {
             if (!attrs.isDirectory()) {
-              files.add(new ListedFile(new Path(file.toUri()).toString(), attrs.size()));
+              files.add(new ListedFile(hadoopString(prefix, root, file), attrs.size()));
             }
             return FileVisitResult.CONTINUE;
           }
         });
+  }
+
+  /**
+   * The Hadoop path string of {@code file} (under {@code root}, whose Hadoop string is {@code
+   * prefix}), as {@code new Path(file.toUri()).toString()} gives it. That call stats the file a
+   * second time (a URI of a directory ends in '/') and parses the URI it built, which made the
+   * listing three times slower than the walk itself.
+   */
+  static String hadoopString(String prefix, java.nio.file.Path root, java.nio.file.Path file) {
+    if (file.equals(root)) {
+      return prefix;
+    }
+    StringBuilder sb = new StringBuilder(prefix);
+    for (java.nio.file.Path part : root.relativize(file)) {
+      if (sb.charAt(sb.length() - 1) != '/') {
+        sb.append('/');
+      }
+      sb.append(part);
+    }
+    return sb.toString();
   }
 
   static List<LoggedEntry> hashAll(
