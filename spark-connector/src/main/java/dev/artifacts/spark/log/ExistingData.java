@@ -2,6 +2,7 @@ package dev.artifacts.spark.log;
 
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.concurrent.Parallel;
+import dev.artifacts.common.manifest.EntryBatch;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.options.ArtifactOptions;
@@ -103,34 +104,35 @@ public final class ExistingData {
     // The list is on the driver (the entries come back to it anyway): balanced by size into one
     // slice per task, so no core waits on an unlucky listing partition at the end.
     List<List<ListedFile>> slices = HashSlices.balance(all, jsc.defaultParallelism());
-    JavaRDD<LoggedEntry> entries =
+    JavaRDD<EntryBatch> batches =
         jsc.parallelize(slices, Math.max(1, slices.size()))
-            .flatMap(
+            .map(
                 slice ->
                     FileTasks.hashAll(
-                            slice.iterator(),
-                            root.toString(),
-                            rootUri,
-                            storage,
-                            registryUri,
-                            uploads,
-                            sharedConf.value())
-                        .iterator());
-    List<LoggedEntry> collected = entries.collect();
-    for (LoggedEntry e : collected) {
-      ManifestEntry entry = e.toManifestEntry();
-      if (entry.isReference()) {
-        draft.addEntry(entry);
-      } else {
-        draft.addStoredEntry(entry);
+                        slice.iterator(),
+                        root.toString(),
+                        rootUri,
+                        storage,
+                        registryUri,
+                        uploads,
+                        sharedConf.value()));
+    int fileCount = 0;
+    for (EntryBatch batch : batches.collect()) {
+      for (ManifestEntry entry : batch.entries()) {
+        if (entry.isReference()) {
+          draft.addEntry(entry);
+        } else {
+          draft.addStoredEntry(entry);
+        }
       }
+      fileCount += batch.size();
     }
     CommitResult result = registry.commit(draft);
     LOG.info(
         "Logged {} as {} ({} files, {}) in {} ms",
         source,
         result.version(),
-        collected.size(),
+        fileCount,
         storage == ArtifactOptions.Storage.REFERENCE ? "referenced" : "copied",
         (System.nanoTime() - start) / 1_000_000);
     return result;

@@ -2,6 +2,7 @@ package dev.artifacts.spark.log;
 
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.digest.FileDigest;
+import dev.artifacts.common.manifest.EntryBatch;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.options.ArtifactOptions;
 import dev.artifacts.common.reference.DefaultReferenceResolver;
@@ -97,7 +98,8 @@ final class FileTasks {
     return sb.toString();
   }
 
-  static List<LoggedEntry> hashAll(
+  /** Hashes (and stores or references) the files of one task; entries go back in one batch. */
+  static EntryBatch hashAll(
       Iterator<ListedFile> files,
       String root,
       String rootUri,
@@ -111,12 +113,12 @@ final class FileTasks {
             ? SparkRegistries.open(registryUri, conf.value()).taskUploads(session)
             : null;
     try {
-      List<LoggedEntry> out = hashAll(files, root, rootUri, storage, uploads, conf);
+      List<ManifestEntry> out = hashAll(files, root, rootUri, storage, uploads, conf);
       if (uploads != null) {
         // The copies reach the registry here (W&B: announced and uploaded by this task).
         uploads.finish();
       }
-      return out;
+      return EntryBatch.of(out);
     } finally {
       if (uploads != null) {
         uploads.close();
@@ -124,7 +126,7 @@ final class FileTasks {
     }
   }
 
-  private static List<LoggedEntry> hashAll(
+  private static List<ManifestEntry> hashAll(
       Iterator<ListedFile> files,
       String root,
       String rootUri,
@@ -135,16 +137,14 @@ final class FileTasks {
     Path rootPath = new Path(root);
     FileSystem fs = rootPath.getFileSystem(conf.value());
     String qualifiedRoot = fs.makeQualified(rootPath).toString();
-    List<LoggedEntry> out = new ArrayList<>();
+    List<ManifestEntry> out = new ArrayList<>();
     while (files.hasNext()) {
       String file = files.next().path();
       String rel = relative(qualifiedRoot, file);
       if (storage == ArtifactOptions.Storage.REFERENCE) {
         String uri = rel.isEmpty() ? rootUri : rootUri + "/" + rel;
         String name = rel.isEmpty() ? new Path(file).getName() : rel;
-        for (ManifestEntry e : resolver(conf).resolve(uri, name, true, 1)) {
-          out.add(LoggedEntry.of(e));
-        }
+        out.addAll(resolver(conf).resolve(uri, name, true, 1));
       } else {
         out.add(store(fs, new Path(file), rel.isEmpty() ? new Path(file).getName() : rel, uploads));
       }
@@ -153,13 +153,13 @@ final class FileTasks {
   }
 
   /** Copies one file into the registry, hashing it while copying (it is read once). */
-  private static LoggedEntry store(FileSystem fs, Path file, String rel, TaskUploads uploads)
+  private static ManifestEntry store(FileSystem fs, Path file, String rel, TaskUploads uploads)
       throws IOException {
     try (ContentStore.BodyWriter body = uploads.newBody(rel);
         InputStream in = fs.open(file)) {
       in.transferTo(body.stream());
       FileDigest d = body.commit();
-      return new LoggedEntry(rel, d.base64(), null, d.size(), null);
+      return ManifestEntry.file(rel, d.base64(), d.size());
     }
   }
 
