@@ -103,13 +103,14 @@ public final class ExistingData {
     draft.uploadSession(uploads);
     // The list is on the driver (the entries come back to it anyway): balanced by size into one
     // slice per task, so no core waits on an unlucky listing partition at the end.
-    List<List<ListedFile>> slices = HashSlices.balance(all, jsc.defaultParallelism());
+    List<FileBatch> slices =
+        HashSlices.balance(all, jsc.defaultParallelism()).stream().map(FileBatch::of).toList();
     JavaRDD<EntryBatch> batches =
         jsc.parallelize(slices, Math.max(1, slices.size()))
             .map(
                 slice ->
                     FileTasks.hashAll(
-                        slice.iterator(),
+                        slice.files().iterator(),
                         root.toString(),
                         rootUri,
                         storage,
@@ -193,10 +194,19 @@ public final class ExistingData {
       }
       return all;
     }
-    all.addAll(
+    for (FileBatch listed :
         jsc.parallelize(dirs, Math.min(dirs.size(), parallelism * 4))
-            .flatMap(dir -> FileTasks.listRecursively(dir, sharedConf.value()).iterator())
-            .collect());
+            .mapPartitions(
+                partition -> {
+                  List<ListedFile> files = new ArrayList<>();
+                  while (partition.hasNext()) {
+                    files.addAll(FileTasks.listRecursively(partition.next(), sharedConf.value()));
+                  }
+                  return List.of(FileBatch.of(files)).iterator();
+                })
+            .collect()) {
+      all.addAll(listed.files());
+    }
     return all;
   }
 
