@@ -35,7 +35,7 @@ import org.apache.spark.sql.SparkSession;
  * rounds}, alternating the two paths so drift on a shared machine hits both.
  *
  * <p>Arguments: {@code [GiB of generated rows] [files] [rounds]}, defaults 1.4 (about 1.1 GB of
- * Parquet), 200 and 3.
+ * Parquet), 200 and 5.
  */
 public final class SparkBenchmark {
   private SparkBenchmark() {}
@@ -44,7 +44,7 @@ public final class SparkBenchmark {
     // 1.4 "GiB" of generated text gives about 1.1 GB of Parquet (the hex payload compresses).
     double gib = args.length > 0 ? Double.parseDouble(args[0]) : 1.4;
     int files = args.length > 1 ? Integer.parseInt(args[1]) : 200;
-    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
     Path work = Files.createTempDirectory("spark-benchmark");
     String registry = work.resolve("registry").toString();
     SparkSession spark =
@@ -164,73 +164,82 @@ public final class SparkBenchmark {
                                 .where(col("day").equalTo(3)))));
       }
 
-      double md5 = singleThreadMd5MiBs();
+      // Hash throughput: each round measures single-thread MD5, then logs the directory by
+      // reference, then hashes the same files with a plain thread pool, so drift on a shared
+      // machine hits all three. The limit is cores x the best single-thread MD5 rate seen in any
+      // round (the strictest denominator); logging and the pool are each the best of `rounds`,
+      // after one untimed warm-up round (JIT of the listing and hashing paths).
       int cores = Runtime.getRuntime().availableProcessors();
-      // Each measure gets one untimed warm-up round (JIT of the listing and hashing paths) and
-      // then the best of `rounds`.
+      long plainBytes = sizeOf(plainDir);
+      double md5 = 0;
       double logSeconds = Double.MAX_VALUE;
+      double poolSeconds = Double.MAX_VALUE;
+      List<Double> logRounds = new ArrayList<>();
       for (int r = -1; r < rounds; r++) {
+        md5 = Math.max(md5, singleThreadMd5MiBs());
         String name = "bench/bench/refs-" + (r + 1);
-        double t =
+        double log =
             time(
                 () ->
                     ExistingData.log(
                         spark, plainDir.toString(), name, Map.of("storage", "reference")));
-        logSeconds = r < 0 ? logSeconds : Math.min(logSeconds, t);
+        double pool = time(() -> hashWithThreadPool(plainDir, cores));
+        if (r >= 0) {
+          logSeconds = Math.min(logSeconds, log);
+          poolSeconds = Math.min(poolSeconds, pool);
+          logRounds.add(log);
+        }
       }
-      long plainBytes = sizeOf(plainDir);
       double logRate = plainBytes / 1048576.0 / logSeconds;
-      // Context: the same files hashed by a plain thread pool, one thread per core, no Spark.
-      // Reading from the page cache costs a copy per byte, so this is below cores x MD5 too.
-      double poolSeconds = Double.MAX_VALUE;
-      for (int r = -1; r < rounds; r++) {
-        double t = time(() -> hashWithThreadPool(plainDir, cores));
-        poolSeconds = r < 0 ? poolSeconds : Math.min(poolSeconds, t);
-      }
       double poolRate = plainBytes / 1048576.0 / poolSeconds;
+      double limit = md5 * cores;
+      logRounds.sort(null);
+      double medianLogRate = plainBytes / 1048576.0 / logRounds.get(logRounds.size() / 2);
 
-      String row = "%-52s %10s %10s %8s  %s%n";
-      System.out.printf(Locale.ROOT, row, "measure", "artifact", "plain", "ratio", "target");
       System.out.printf(
-          Locale.ROOT,
-          row,
+          Locale.ROOT, ROW, "measure", "artifact", "plain", "ratio", "target", "verdict");
+      printRow(
           "write (s), partitionBy(day), " + (bytes >> 20) + " MiB",
           s(writeArtifact),
           s(writePlain),
-          r(writeArtifact / writePlain),
-          "<= 1.10");
-      System.out.printf(
-          Locale.ROOT,
-          row,
+          writeArtifact / writePlain,
+          "<=",
+          1.10);
+      printRow(
           "read full scan (s)",
           s(fullArtifact),
           s(fullPlain),
-          r(fullArtifact / fullPlain),
-          "<= 1.05");
-      System.out.printf(
-          Locale.ROOT,
-          row,
+          fullArtifact / fullPlain,
+          "<=",
+          1.05);
+      printRow(
           "read one partition day=3 (s)",
           s(oneArtifact),
           s(onePlain),
-          r(oneArtifact / onePlain),
-          "<= 1.05");
-      System.out.printf(
-          Locale.ROOT,
-          row,
+          oneArtifact / onePlain,
+          "<=",
+          1.05);
+      printRow(
           "reference logging hash MiB/s vs " + cores + " x MD5",
-          String.format(Locale.ROOT, "%.0f", logRate),
-          String.format(Locale.ROOT, "%.0f", md5 * cores),
-          r(logRate / (md5 * cores)),
-          ">= 0.80");
-      System.out.printf(
-          Locale.ROOT,
-          row,
+          mib(logRate),
+          mib(limit),
+          logRate / limit,
+          ">=",
+          0.80);
+      printRow(
+          "  (context) median round instead of best",
+          mib(medianLogRate),
+          mib(limit),
+          medianLogRate / limit,
+          "",
+          0);
+      printRow(
           "  (context) same files, " + cores + "-thread pool, no Spark",
-          String.format(Locale.ROOT, "%.0f", logRate),
-          String.format(Locale.ROOT, "%.0f", poolRate),
-          r(logRate / poolRate),
-          "");
+          mib(logRate),
+          mib(poolRate),
+          logRate / poolRate,
+          "",
+          0);
     } finally {
       spark.stop();
       ManifestBenchmark.deleteRecursively(work);
@@ -248,14 +257,20 @@ public final class SparkBenchmark {
     return (System.nanoTime() - start) / 1e9;
   }
 
+  /**
+   * Single-thread MD5 over a 1 MiB buffer that stays in the CPU cache: the hashing rate itself,
+   * with no memory or file reads (the strictest limit). Best of 8 passes of 64 MiB.
+   */
   private static double singleThreadMd5MiBs() {
-    byte[] buffer = new byte[64 << 20];
+    byte[] buffer = new byte[1 << 20];
     new SplittableRandom(7).nextBytes(buffer);
     MessageDigest md5 = Digests.newMd5();
     double best = 0;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 8; i++) {
       long start = System.nanoTime();
-      md5.update(buffer);
+      for (int j = 0; j < 64; j++) {
+        md5.update(buffer);
+      }
       md5.digest();
       best = Math.max(best, 64 / ((System.nanoTime() - start) / 1e9));
     }
@@ -281,7 +296,27 @@ public final class SparkBenchmark {
     return String.format(Locale.ROOT, "%.2f", seconds);
   }
 
-  private static String r(double ratio) {
-    return String.format(Locale.ROOT, "%.2f", ratio);
+  private static final String ROW = "%-52s %10s %10s %8s  %-8s %s%n";
+
+  /** One table row; the verdict compares the unrounded ratio with the target. */
+  private static void printRow(
+      String measure, String artifact, String plain, double ratio, String op, double target) {
+    String verdict = "";
+    if (!op.isEmpty()) {
+      verdict = (op.equals("<=") ? ratio <= target : ratio >= target) ? "met" : "MISSED";
+    }
+    System.out.printf(
+        Locale.ROOT,
+        ROW,
+        measure,
+        artifact,
+        plain,
+        String.format(Locale.ROOT, "%.3f", ratio),
+        op.isEmpty() ? "" : op + " " + String.format(Locale.ROOT, "%.2f", target),
+        verdict);
+  }
+
+  private static String mib(double rate) {
+    return String.format(Locale.ROOT, "%.0f", rate);
   }
 }
