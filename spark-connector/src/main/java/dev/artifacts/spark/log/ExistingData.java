@@ -95,38 +95,45 @@ public final class ExistingData {
     // Broadcast, as Spark's file scans do: serialized once, and deserialized once per executor
     // instead of once per task (a Hadoop configuration is about 100 KB of properties).
     Broadcast<SerializableConfiguration> sharedConf = jsc.broadcast(conf);
-    int threshold = spark.sessionState().conf().parallelPartitionDiscoveryThreshold();
-    List<ListedFile> all = listAll(jsc, listing, parallelism, threshold, sharedConf, path);
-    // Copies are stored by the tasks themselves (W&B: uploaded from the executors).
-    UploadSession uploads =
-        storage == ArtifactOptions.Storage.FILES ? registry.beginUpload(path, draft.type()) : null;
-    draft.uploadSession(uploads);
-    // The list is on the driver (the entries come back to it anyway): balanced by size into one
-    // slice per task, so no core waits on an unlucky listing partition at the end.
-    List<FileBatch> slices =
-        HashSlices.balance(all, jsc.defaultParallelism()).stream().map(FileBatch::of).toList();
-    JavaRDD<EntryBatch> batches =
-        jsc.parallelize(slices, Math.max(1, slices.size()))
-            .map(
-                slice ->
-                    FileTasks.hashAll(
-                        slice.files().iterator(),
-                        root.toString(),
-                        rootUri,
-                        storage,
-                        registryUri,
-                        uploads,
-                        sharedConf.value()));
     int fileCount = 0;
-    for (EntryBatch batch : batches.collect()) {
-      for (ManifestEntry entry : batch.entries()) {
-        if (entry.isReference()) {
-          draft.addEntry(entry);
-        } else {
-          draft.addStoredEntry(entry);
+    try {
+      int threshold = spark.sessionState().conf().parallelPartitionDiscoveryThreshold();
+      List<ListedFile> all = listAll(jsc, listing, parallelism, threshold, sharedConf, path);
+      // Copies are stored by the tasks themselves (W&B: uploaded from the executors).
+      UploadSession uploads =
+          storage == ArtifactOptions.Storage.FILES
+              ? registry.beginUpload(path, draft.type())
+              : null;
+      draft.uploadSession(uploads);
+      // The list is on the driver (the entries come back to it anyway): balanced by size into one
+      // slice per task, so no core waits on an unlucky listing partition at the end.
+      List<FileBatch> slices =
+          HashSlices.balance(all, jsc.defaultParallelism()).stream().map(FileBatch::of).toList();
+      JavaRDD<EntryBatch> batches =
+          jsc.parallelize(slices, Math.max(1, slices.size()))
+              .map(
+                  slice ->
+                      FileTasks.hashAll(
+                          slice.files().iterator(),
+                          root.toString(),
+                          rootUri,
+                          storage,
+                          registryUri,
+                          uploads,
+                          sharedConf.value()));
+      for (EntryBatch batch : batches.collect()) {
+        for (ManifestEntry entry : batch.entries()) {
+          if (entry.isReference()) {
+            draft.addEntry(entry);
+          } else {
+            draft.addStoredEntry(entry);
+          }
         }
+        fileCount += batch.size();
       }
-      fileCount += batch.size();
+    } finally {
+      // Not blocking: executors drop their copies when they get to it.
+      sharedConf.destroy();
     }
     CommitResult result = registry.commit(draft);
     LOG.info(
