@@ -1,12 +1,8 @@
 package dev.artifacts.common.manifest;
 
+import static dev.artifacts.common.testing.JavaSerialization.roundTrip;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -45,16 +41,5 @@ class EntryBatchTest {
 
     assertThat(back.size()).isZero();
     assertThat(back.entries()).isEmpty();
-  }
-
-  private static EntryBatch roundTrip(EntryBatch batch) throws IOException, ClassNotFoundException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(batch);
-    }
-    try (ObjectInputStream in =
-        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-      return (EntryBatch) in.readObject();
-    }
   }
 }

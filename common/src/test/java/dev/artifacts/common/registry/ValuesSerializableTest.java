@@ -1,14 +1,10 @@
 package dev.artifacts.common.registry;
 
+import static dev.artifacts.common.testing.JavaSerialization.roundTrip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.ArtifactPath;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,17 +45,6 @@ class ValuesSerializableTest {
             Map.of("k", "v"));
     for (Object value : List.of(path, entry, run, version)) {
       assertThat(roundTrip(value)).isEqualTo(value);
-    }
-  }
-
-  private static Object roundTrip(Object value) throws IOException, ClassNotFoundException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(value);
-    }
-    try (ObjectInputStream in =
-        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-      return in.readObject();
     }
   }
 }
