@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import scala.collection.JavaConverters;
 
 class ArtifactWriteTest {
   private static SparkSession spark;
@@ -123,6 +124,47 @@ class ArtifactWriteTest {
     assertThat(sortedRows(readBack(v, format, schema))).isEqualTo(sortedRows(df));
     assertThat(registry.loggedBy(v)).get().extracting(r -> r.jobType()).isEqualTo("spark");
     assertThat(v.loggedBy()).isEqualTo(spark.sparkContext().applicationId());
+  }
+
+  @Test
+  void writeMetricsReachTheSparkUi() throws Exception {
+    long before = System.currentTimeMillis();
+    String path = collection();
+    ArtifactVersion v =
+        ArtifactWriter.write(events(30, 0), path, opts(), SaveMode.ErrorIfExists, "day");
+    spark.sparkContext().listenerBus().waitUntilEmpty();
+
+    Map<String, Long> metrics = uiMetricsSince(before);
+
+    assertThat(paths(registry, v)).hasSizeGreaterThan(2);
+    assertThat(metrics)
+        .containsEntry("artifact files written", (long) paths(registry, v).size())
+        .containsKey("artifact hashing time (ms, incl. I/O)");
+    // Spark 3.5 reads writer metrics for the last time before the task commits, so the bytes
+    // Parquet writes while closing each task's last file are not in the UI's figure.
+    assertThat(metrics.get("artifact bytes hashed")).isPositive().isLessThanOrEqualTo(v.size());
+  }
+
+  /** The artifact metrics of the SQL executions since {@code millis}, as the UI shows them. */
+  private static Map<String, Long> uiMetricsSince(long millis) {
+    var store = spark.sharedState().statusStore();
+    Map<String, Long> found = new HashMap<>();
+    for (var execution : JavaConverters.seqAsJavaList(store.executionsList())) {
+      if (execution.submissionTime() < millis) {
+        continue;
+      }
+      var values = JavaConverters.mapAsJavaMap(store.executionMetrics(execution.executionId()));
+      for (var node :
+          JavaConverters.seqAsJavaList(store.planGraph(execution.executionId()).allNodes())) {
+        for (var metric : JavaConverters.seqAsJavaList(node.metrics())) {
+          String value = values.get(metric.accumulatorId());
+          if (metric.name().startsWith("artifact ") && value != null) {
+            found.merge(metric.name(), Long.parseLong(value.trim()), Long::sum);
+          }
+        }
+      }
+    }
+    return found;
   }
 
   @Test
