@@ -1,13 +1,11 @@
 package dev.artifacts.examples;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.artifacts.common.testing.ChildJvm;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -24,12 +22,9 @@ class FlinkStreamingTest {
   void streamingJobCommitsOneAppendingVersionPerCheckpointAndEveryEventOnce() throws Exception {
     List<String> command =
         ChildJvm.command("512m", FlinkStreaming.class.getName(), work.toString(), "1500");
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    p.getInputStream().transferTo(output);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-    String out = output.toString(UTF_8);
-    assertThat(p.exitValue()).as(out).isZero();
+    ChildJvm.Result run = ChildJvm.run(command, Duration.ofSeconds(180));
+    String out = run.output();
+    assertThat(run.exitCode()).as(out).isZero();
 
     // 1,500 events at 500/s with a checkpoint every second: several versions, each with more
     // files than the one before, all logged by the one job.

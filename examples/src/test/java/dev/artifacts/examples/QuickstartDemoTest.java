@@ -1,11 +1,11 @@
 package dev.artifacts.examples;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
+import dev.artifacts.common.testing.ChildJvm;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,20 +15,17 @@ class QuickstartDemoTest {
 
   @Test
   void quickstartLogsTwoVersionsReadsByAliasAndPrintsLineage() throws Exception {
-    Process p =
-        new ProcessBuilder(
+    ChildJvm.Result run =
+        ChildJvm.run(
+            List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
                 System.getProperty("java.class.path"),
                 QuickstartDemo.class.getName(),
-                work.toString())
-            .redirectErrorStream(true)
-            .start();
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    p.getInputStream().transferTo(output);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String out = output.toString(UTF_8);
-    assertThat(p.exitValue()).as(out).isZero();
+                work.toString()),
+            Duration.ofSeconds(120));
+    String out = run.output();
+    assertThat(run.exitCode()).as(out).isZero();
     assertThat(out)
         .contains("committed demo/etl/events:v0")
         .contains("created=false -> demo/etl/events:v0")

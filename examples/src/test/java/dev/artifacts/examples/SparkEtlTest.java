@@ -1,13 +1,11 @@
 package dev.artifacts.examples;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.artifacts.common.testing.ChildJvm;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,12 +16,9 @@ class SparkEtlTest {
   @Test
   void etlWritesTwoVersionsAndReadsLatestAndV0() throws Exception {
     List<String> command = ChildJvm.command("1g", SparkEtl.class.getName(), work.toString());
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    p.getInputStream().transferTo(output);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-    String out = output.toString(UTF_8);
-    assertThat(p.exitValue()).as(out).isZero();
+    ChildJvm.Result run = ChildJvm.run(command, Duration.ofSeconds(180));
+    String out = run.output();
+    assertThat(run.exitCode()).as(out).isZero();
     assertThat(out)
         .contains("committed demo/etl/raw-events:v0")
         .contains("committed demo/etl/clean-events:v0")

@@ -1,9 +1,15 @@
 package dev.artifacts.common.testing;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Command lines for tests that run code in a separate JVM (examples as the README runs them,
@@ -35,6 +41,27 @@ public final class ChildJvm {
     command.addAll(List.of("-cp", classpath, mainClass));
     command.addAll(List.of(args));
     return command;
+  }
+
+  /** What a child JVM printed (stdout and stderr merged) and how it exited. */
+  public record Result(int exitCode, String output) {}
+
+  /**
+   * Runs {@code command} to its end and returns its output.
+   *
+   * @throws IllegalStateException if it is still running after {@code timeout} (it is killed)
+   */
+  public static Result run(List<String> command, Duration timeout)
+      throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    p.getInputStream().transferTo(output);
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException(
+          "Still running after " + timeout + ": " + command + "\n" + output.toString(UTF_8));
+    }
+    return new Result(p.exitValue(), output.toString(UTF_8));
   }
 
   /** Like {@link #commandWithClasspath} with this JVM's classpath. */
