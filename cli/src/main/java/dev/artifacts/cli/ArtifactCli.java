@@ -47,34 +47,6 @@ public final class ArtifactCli {
   static final int FAILED = 1;
   static final int USAGE = 2;
 
-  private static final String USAGE_TEXT =
-      """
-      Usage: artifact [--registry URI] [--debug] COMMAND [ARGS]
-
-      Commands:
-        log DIR --name NAME --type TYPE [--alias A]... [--tag T]... [--metadata JSON]
-                [--description D] [--ttl-seconds N] [--reference]
-                                                      log a directory as a new version
-        get NAME[:ALIAS] [--root DIR] [--parallelism N]
-                                                      download a version
-        manifest NAME[:ALIAS]                         print the W&B manifest JSON
-        info NAME[:ALIAS] [--json]                    show a version
-        versions NAME [--alias A] [--tag T] [--limit N] [--deleted]
-                                                      list the versions of a collection
-        collections [ENTITY/PROJECT] [--type TYPE]    list collections
-        verify NAME[:ALIAS] --root DIR                check files against the manifest
-        lineage NAME[:ALIAS] [--format text|dot|mermaid] [--depth N]
-        alias add|remove NAME:VERSION ALIAS           move or remove an alias
-        delete NAME:VERSION [--delete-aliases]        delete a version
-        delete NAME --collection                      delete a collection and its versions
-        gc [--grace DURATION] [--dry-run]             remove unreferenced objects and staging
-
-      NAME is [entity/][project/]name; WANDB_ENTITY and WANDB_PROJECT give the defaults.
-      The registry is --registry, else $ARTIFACT_REGISTRY, else ~/.artifact-registry: a path or
-      file:, hdfs:, s3a: URI, or 'wandb' (or https://BASE_URL) for a W&B server, with
-      WANDB_API_KEY (or ~/.netrc), WANDB_BASE_URL and WANDB_CACHE_DIR.
-      """;
-
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -108,14 +80,18 @@ public final class ArtifactCli {
   int run(String... argv) {
     boolean debug = false;
     String registryUri = null;
+    String command = null;
     int i = 0;
     try {
-      for (; i < argv.length && argv[i].startsWith("--"); i++) {
+      for (; i < argv.length && argv[i].startsWith("-"); i++) {
         String a = argv[i];
         if (a.equals("--debug")) {
           debug = true;
-        } else if (a.equals("--help") || a.equals("-h")) {
-          out.print(USAGE_TEXT);
+        } else if (Help.isHelpOption(a)) {
+          out.print(Help.overview());
+          return OK;
+        } else if (a.equals("--version")) {
+          out.println("artifact " + Help.version());
           return OK;
         } else if (a.equals("--registry") && i + 1 < argv.length) {
           registryUri = argv[++i];
@@ -128,10 +104,16 @@ public final class ArtifactCli {
       if (i >= argv.length) {
         throw new Args.UsageException("Missing command");
       }
-      String command = argv[i];
       List<String> rest = Arrays.asList(argv).subList(i + 1, argv.length);
-      if (command.equals("help")) {
-        out.print(USAGE_TEXT);
+      if (argv[i].equals("help")) {
+        return help(rest);
+      }
+      command = Help.command(argv[i]).map(Help.Command::name).orElse(null);
+      if (command == null) {
+        throw new Args.UsageException("Unknown command '" + argv[i] + "'");
+      }
+      if (Help.asksForHelp(rest)) {
+        out.print(Help.COMMANDS.get(command).page());
         return OK;
       }
       String uri = registryUri != null ? registryUri : env.get("ARTIFACT_REGISTRY");
@@ -143,7 +125,7 @@ public final class ArtifactCli {
       }
     } catch (Args.UsageException e) {
       err.println("artifact: " + e.getMessage());
-      err.println("Run 'artifact --help' for usage.");
+      err.println("Run 'artifact " + (command == null ? "" : command + " ") + "--help' for usage.");
       return USAGE;
     } catch (ArtifactException e) {
       err.println("artifact: " + e.getMessage());
@@ -162,6 +144,19 @@ public final class ArtifactCli {
       e.printStackTrace(err);
       return FAILED;
     }
+  }
+
+  /** {@code artifact help [COMMAND]}. */
+  private int help(List<String> args) {
+    if (args.isEmpty()) {
+      out.print(Help.overview());
+      return OK;
+    }
+    Help.Command c =
+        Help.command(args.get(0))
+            .orElseThrow(() -> new Args.UsageException("Unknown command '" + args.get(0) + "'"));
+    out.print(c.page());
+    return OK;
   }
 
   private int dispatch(ArtifactRegistry registry, String command, List<String> args)
