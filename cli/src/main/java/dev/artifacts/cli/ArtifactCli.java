@@ -121,7 +121,10 @@ public final class ArtifactCli {
         uri = Path.of(System.getProperty("user.home"), ".artifact-registry").toString();
       }
       try (ArtifactRegistry registry = ArtifactRegistries.open(uri, env)) {
-        return dispatch(registry, command, rest);
+        return dispatch(
+            RegistryLocationCheck.onFirstUse(registry, command, uri, registryUri, env, err),
+            command,
+            rest);
       }
     } catch (Args.UsageException e) {
       err.println("artifact: " + e.getMessage());
@@ -363,8 +366,9 @@ public final class ArtifactCli {
         a.positionals().isEmpty()
             ? ArtifactPath.parse("x", env)
             : ArtifactPath.parse(a.positionals().get(0) + "/x", env);
+    var collections = registry.collections(scope.entity(), scope.project(), a.value("type"));
     out.printf("%-40s %-16s %-10s %8s%n", "COLLECTION", "TYPE", "KIND", "VERSIONS");
-    for (var c : registry.collections(scope.entity(), scope.project(), a.value("type"))) {
+    for (var c : collections) {
       out.printf(
           "%-40s %-16s %-10s %8d%n",
           c.path(), c.type(), c.kind().name().toLowerCase(Locale.ROOT), c.versionCount());

@@ -225,6 +225,7 @@ class ArtifactCliTest {
 
   @Test
   void theRealProcessPrintsNoStackTraceForUserMistakes() throws Exception {
+    cli("log", data.toString(), "--name", "events", "--type", "dataset");
     Process p =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),

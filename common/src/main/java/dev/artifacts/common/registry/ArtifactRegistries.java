@@ -2,14 +2,22 @@ package dev.artifacts.common.registry;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.reference.DefaultReferenceResolver;
 import dev.artifacts.common.reference.ReferenceResolver;
 import dev.artifacts.common.registry.fs.FileSystemRegistry;
 import dev.artifacts.common.registry.wandb.WandbRegistry;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import okhttp3.OkHttpClient;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Opens a registry from its URI: a local path or a {@code file:}, {@code hdfs:} or {@code s3a:} URI
@@ -20,6 +28,14 @@ import org.apache.hadoop.conf.Configuration;
 public final class ArtifactRegistries {
   /** Environment variable naming the default registry. */
   public static final String ENV = "ARTIFACT_REGISTRY";
+
+  /**
+   * The directories {@link FileSystemRegistry} creates under {@code <entity>/<project>/} (its
+   * {@code Layout}); {@code ArtifactRegistriesTest} checks them against a real registry.
+   */
+  static final Set<String> LAYOUT_DIRECTORIES = Set.of("collections", "objects", "runs", "staging");
+
+  static final int MAX_PROBED_DIRECTORIES = 100;
 
   private ArtifactRegistries() {}
 
@@ -58,7 +74,86 @@ public final class ArtifactRegistries {
     if (WandbRegistry.handles(uri)) {
       return WandbRegistry.open(uri, env, references);
     }
-    return FileSystemRegistry.open(uri, conf, references);
+    RegistrySetupErrors.checkScheme(uri);
+    try {
+      return FileSystemRegistry.open(uri, conf, references);
+    } catch (RuntimeException | LinkageError e) {
+      Optional<ArtifactException> setup = RegistrySetupErrors.translate(uri, e);
+      if (setup.isPresent()) {
+        throw setup.get();
+      }
+      throw e;
+    }
+  }
+
+  /** What a registry's location holds, as {@link #contents} finds it. */
+  public enum Contents {
+    /** A registry: at least one {@code <entity>/<project>/} with registry directories. */
+    REGISTRY,
+    /** Nothing: the location does not exist or is an empty directory. */
+    NOTHING,
+    /** A directory with other files and no registry in it (a mistyped location, say). */
+    NOT_A_REGISTRY,
+    /** A file, which can never be a registry's root. */
+    FILE
+  }
+
+  /**
+   * What {@code registry}'s location holds, so a tool can tell a mistyped location from an empty
+   * registry before it reads (and refuse) or writes (and say it creates a registry). The embedded
+   * registry creates its directories lazily and writes no marker file, so this looks for its
+   * layout: {@code <entity>/<project>/} holding {@code collections}, {@code objects}, {@code runs}
+   * or {@code staging}. It lists at most {@value #MAX_PROBED_DIRECTORIES} directories, so a
+   * mistyped location such as a home directory costs little. Other backends are always a {@link
+   * Contents#REGISTRY}.
+   */
+  public static Contents contents(ArtifactRegistry registry, Configuration conf)
+      throws IOException {
+    requireNonNull(registry, "registry is null");
+    requireNonNull(conf, "conf is null");
+    if (!(registry instanceof FileSystemRegistry)) {
+      return Contents.REGISTRY;
+    }
+    URI root = URI.create(registry.uri());
+    try (FileSystem fs = FileSystem.newInstance(root, conf)) {
+      org.apache.hadoop.fs.Path rootPath = new org.apache.hadoop.fs.Path(root);
+      FileStatus status;
+      try {
+        status = fs.getFileStatus(rootPath);
+      } catch (FileNotFoundException e) {
+        return Contents.NOTHING;
+      }
+      if (!status.isDirectory()) {
+        return Contents.FILE;
+      }
+      FileStatus[] entities = fs.listStatus(rootPath);
+      if (entities.length == 0) {
+        return Contents.NOTHING;
+      }
+      int listed = 1;
+      for (FileStatus entity : entities) {
+        if (!entity.isDirectory()) {
+          continue;
+        }
+        if (++listed > MAX_PROBED_DIRECTORIES) {
+          break;
+        }
+        for (FileStatus project : fs.listStatus(entity.getPath())) {
+          if (!project.isDirectory()) {
+            continue;
+          }
+          if (++listed > MAX_PROBED_DIRECTORIES) {
+            break;
+          }
+          for (FileStatus child : fs.listStatus(project.getPath())) {
+            if (child.isDirectory() && LAYOUT_DIRECTORIES.contains(child.getPath().getName())) {
+              return Contents.REGISTRY;
+            }
+          }
+        }
+      }
+      return Contents.NOT_A_REGISTRY;
+    }
   }
 
   /** {@code $ARTIFACT_REGISTRY}, else {@code ~/.artifact-registry}. */
