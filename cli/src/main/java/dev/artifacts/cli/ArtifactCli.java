@@ -227,8 +227,8 @@ public final class ArtifactCli {
     long ms = (System.nanoTime() - started) / 1_000_000;
     if (result.created()) {
       err.printf(
-          "Logged %d files (%s) in %d ms, digest %s%n",
-          v.fileCount(), Format.bytes(v.size()), ms, v.digest());
+          "Logged %s (%s) in %d ms, digest %s%n",
+          Format.count(v.fileCount(), "file"), Format.bytes(v.size()), ms, v.digest());
     } else {
       err.printf("Unchanged: same digest %s as the existing version%n", v.digest());
     }
@@ -246,7 +246,9 @@ public final class ArtifactCli {
     try (Progress progress = new Progress(err, terminal, "downloading", v.size())) {
       ArtifactFiles.download(registry, v, root, parallelism, progress::bytes);
     }
-    err.printf("Downloaded %s (%d files, %s)%n", v.path(), v.fileCount(), Format.bytes(v.size()));
+    err.printf(
+        "Downloaded %s (%s, %s)%n",
+        v.path(), Format.count(v.fileCount(), "file"), Format.bytes(v.size()));
     out.println(root.toAbsolutePath().normalize());
     return OK;
   }
@@ -453,6 +455,21 @@ public final class ArtifactCli {
           "Name the version to delete (NAME:vN), or add --collection to delete " + path);
     }
     ArtifactVersion v = registry.resolve(path);
+    List<String> aliases =
+        v.aliases().stream().filter(alias -> !alias.equals(ArtifactPath.LATEST)).toList();
+    if (!aliases.isEmpty() && !a.flag("delete-aliases")) {
+      // The registry refuses too, but words the consent as its Java parameter (deleteAliases).
+      throw new ArtifactException.InvalidInput(
+          "Cannot delete "
+              + v.path()
+              + ": it has aliases "
+              + String.join(", ", aliases)
+              + "; remove them first (artifact alias remove "
+              + v.path()
+              + " "
+              + aliases.get(0)
+              + ") or add --delete-aliases");
+    }
     registry.delete(v, a.flag("delete-aliases"));
     out.println("Deleted " + v.path());
     return OK;
@@ -465,12 +482,12 @@ public final class ArtifactCli {
         a.value("grace") == null ? Duration.ofHours(24) : parseDuration(a.value("grace"));
     GcReport r = registry.gc(grace, a.flag("dry-run"));
     out.printf(
-        "%s %d staging leftovers and %d unreferenced objects (%s); kept %d objects%n",
+        "%s %s and %s (%s); kept %s%n",
         a.flag("dry-run") ? "Would remove" : "Removed",
-        r.stagingRemoved(),
-        r.objectsRemoved(),
+        Format.count(r.stagingRemoved(), "staging leftover"),
+        Format.count(r.objectsRemoved(), "unreferenced object"),
         Format.bytes(r.bytesFreed()),
-        r.objectsKept());
+        Format.count(r.objectsKept(), "object"));
     return OK;
   }
 
@@ -523,6 +540,9 @@ public final class ArtifactCli {
   static Duration parseDuration(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {
+      if (t.matches("0+")) {
+        return Duration.ZERO; // zero needs no unit
+      }
       if (t.startsWith("p")) {
         return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
       }

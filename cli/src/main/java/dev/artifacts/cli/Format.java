@@ -25,6 +25,11 @@ final class Format {
     return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
   }
 
+  /** {@code 1 file}, {@code 2 files}: a count with its noun, plural unless it is one. */
+  static String count(long n, String noun) {
+    return n + " " + (n == 1 ? noun : noun + "s");
+  }
+
   static String time(Instant t) {
     return t == null ? "-" : TIME.format(t);
   }

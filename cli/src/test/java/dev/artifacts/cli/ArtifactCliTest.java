@@ -179,7 +179,11 @@ class ArtifactCliTest {
 
     Run refused = cli("delete", "events:v1");
     assertThat(refused.code()).isEqualTo(1);
-    assertThat(refused.err()).contains("prod");
+    assertThat(refused.err())
+        .contains("prod")
+        .contains("add --delete-aliases")
+        .contains("artifact alias remove acme/etl/events:v1 prod")
+        .doesNotContain("deleteAliases");
     assertThat(cli("delete", "events:v1", "--delete-aliases").code()).isZero();
     assertThat(cli("info", "events:latest", "--json").out()).contains("\"version\" : \"v0\"");
   }
@@ -211,6 +215,23 @@ class ArtifactCliTest {
     assertThat(cli("log", data.toString(), "--nme", "x").err()).contains("--nme");
 
     assertThat(listTree(registry)).isEqualTo(before);
+  }
+
+  @Test
+  void gcAcceptsAZeroGraceWithoutUnitAndCountsInTheSingular() throws IOException {
+    Path one = tmp.resolve("one");
+    write(one.resolve("only.csv"), "id\n1\n");
+    cli("log", one.toString(), "--name", "single", "--type", "dataset");
+    cli("delete", "single", "--collection");
+    Run gc = cli("gc", "--grace", "0");
+    assertThat(gc.code()).as(gc.err()).isZero();
+    assertThat(gc.out()).startsWith("Removed 0 staging leftovers and 1 unreferenced object (");
+    assertThat(ArtifactCli.parseDuration("0")).isZero();
+    assertThat(ArtifactCli.parseDuration("00")).isZero();
+    assertThat(ArtifactCli.parseDuration("0s")).isZero();
+    Run unitless = cli("gc", "--grace", "5");
+    assertThat(unitless.code()).isEqualTo(ArtifactCli.USAGE);
+    assertThat(unitless.err()).contains("Invalid duration '5'");
   }
 
   @Test
