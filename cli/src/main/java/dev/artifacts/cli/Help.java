@@ -107,7 +107,7 @@ final class Help {
     add(
         "versions",
         "list the versions of a collection",
-        "List the versions of a collection, oldest first.",
+        "List the versions of a collection, newest first.",
         "artifact versions NAME [--alias A] [--tag T] [--limit N] [--deleted]",
         """
           --alias A             only the version with alias A
