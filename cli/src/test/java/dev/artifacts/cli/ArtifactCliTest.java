@@ -221,7 +221,10 @@ class ArtifactCliTest {
   void gcAcceptsAZeroGraceWithoutUnitAndCountsInTheSingular() throws IOException {
     Path one = tmp.resolve("one");
     write(one.resolve("only.csv"), "id\n1\n");
-    cli("log", one.toString(), "--name", "single", "--type", "dataset");
+    Run logged = cli("log", one.toString(), "--name", "single", "--type", "dataset");
+    assertThat(logged.err()).contains("Logged 1 file (");
+    assertThat(cli("verify", "single", "--root", one.toString()).out())
+        .contains("OK: 1 file verified, 0 references skipped");
     cli("delete", "single", "--collection");
     Run gc = cli("gc", "--grace", "0");
     assertThat(gc.code()).as(gc.err()).isZero();

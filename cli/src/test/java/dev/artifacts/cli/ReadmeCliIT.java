@@ -87,7 +87,7 @@ class ReadmeCliIT {
     assertThat(r.out())
         .contains("acme/etl/events:v0\n")
         .contains("acme/etl/events:v1\n")
-        .contains("acme/etl/events:v0: OK: ")
+        .contains("acme/etl/events:v0: OK: 1 file verified, 0 references skipped")
         .contains("graph LR")
         .contains("acme/etl/events:v1 aliases: latest, staging")
         .contains("Deleted acme/etl/events:v0")

@@ -58,8 +58,10 @@ public record VerifyReport(
   /** One line for logs and the CLI, naming the first few offending paths. */
   public String summary() {
     StringBuilder sb = new StringBuilder(ok() ? "OK: " : "FAILED: ");
-    sb.append(verified).append(" files verified, ");
-    sb.append(referencesSkipped).append(" references skipped");
+    sb.append(verified).append(verified == 1 ? " file" : " files").append(" verified, ");
+    sb.append(referencesSkipped)
+        .append(referencesSkipped == 1 ? " reference" : " references")
+        .append(" skipped");
     if (!unverifiable.isEmpty()) {
       sb.append(", ").append(unverifiable.size()).append(" with an unsupported digest algorithm");
     }
