@@ -24,6 +24,11 @@ import org.apache.hadoop.fs.FileSystem;
  * selects the embedded {@link FileSystemRegistry}; {@code wandb} or an {@code https://} base URL
  * selects the W&amp;B server backend ({@link WandbRegistry}; {@code http://} only for loopback test
  * servers). {@link #defaultUri()} is {@code $ARTIFACT_REGISTRY}, else {@code ~/.artifact-registry}.
+ *
+ * <p>A location that cannot be opened (a scheme that cannot hold a registry, such as {@code ftp:};
+ * {@code s3a:} without hadoop-aws; an unknown host; a scheme no Hadoop filesystem serves) raises
+ * one {@link ArtifactException} that names the location and the fix, the same for the CLI, Spark
+ * and Flink. {@link #contents} tells a mistyped location from a registry.
  */
 public final class ArtifactRegistries {
   /** Environment variable naming the default registry. */
