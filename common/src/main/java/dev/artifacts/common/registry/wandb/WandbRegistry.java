@@ -109,12 +109,15 @@ public final class WandbRegistry implements ArtifactRegistry {
 
   static final String SESSION_MANIFEST_ID = "wandb.artifactManifestID";
   static final String SESSION_DISTRIBUTED_ID = "wandb.distributedID";
-  static final String SESSION_CLIENT_ID = "wandb.clientID";
-  static final String SESSION_SEQUENCE_CLIENT_ID = "wandb.sequenceClientID";
   static final String SESSION_BASE_URL = "wandb.baseUrl";
 
-  /** Python's {@code _ttl_duration_seconds_to_gql}: -2 disables the TTL. */
+  /** Python's {@code _ttl_duration_seconds_to_gql}: -2 disables the TTL, -1 inherits it. */
   private static final long TTL_DISABLED = -2;
+
+  private static final long TTL_INHERIT = -1;
+
+  /** IDs of versions read with {@code ttlIsInherited}: their TTL is the team default. */
+  private final Set<String> inheritedTtl = ConcurrentHashMap.newKeySet();
 
   private final WandbSettings settings;
   private final WandbClient client;
@@ -200,14 +203,16 @@ public final class WandbRegistry implements ArtifactRegistry {
   }
 
   /**
-   * Creates the pending artifact that engine tasks upload into: {@code createArtifact} with a
-   * {@code distributedID} (W&amp;B's key for versions assembled by several writers, which every
-   * {@code createArtifact} with the same key upserts), the digest of an empty manifest and no
-   * digest deduplication (the real digest is unknown until the tasks finish), then the first {@code
-   * createArtifactManifest} for the manifest ID {@code createArtifactFiles} needs. {@link #commit}
-   * of a draft carrying the session sends {@code createArtifact} again with the same key and the
-   * real digest: the server answers with this artifact, or with an identical committed version
-   * (deduplication), and the pending one is abandoned.
+   * Creates the pending artifact that engine tasks upload into, as the first writer of W&amp;B's
+   * distributed save ({@code core/pkg/artifacts/saver.go}, used by the SDK's {@code
+   * upsert_artifact}/{@code finish_artifact}): {@code createArtifact} with a {@code distributedID}
+   * (every {@code createArtifact} with the same key upserts one pending artifact), digest
+   * deduplication on and fresh client IDs, with the digest of the (so far empty) manifest; then the
+   * first {@code createArtifactManifest}, of type {@code PATCH} ({@code wandb_manifest.patch.json})
+   * with the collection's latest version as {@code baseArtifactID}, whose ID the tasks' {@code
+   * createArtifactFiles} name. {@link #commit} of a draft carrying the session is the finishing
+   * writer: {@code createArtifact} with the same key and the real digest, {@code
+   * updateArtifactManifest} of that PATCH manifest, then {@code commitArtifact}.
    */
   @Override
   public UploadSession beginUpload(ArtifactPath collection, String type, String sharedKey) {
@@ -224,36 +229,35 @@ public final class WandbRegistry implements ArtifactRegistry {
                         .digest(
                             (coll + "\n" + sharedKey)
                                 .getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-    String clientId = randomName(128);
-    String sequenceClientId = randomName(128);
-    Map<String, Object> input = new LinkedHashMap<>();
-    input.put("entityName", coll.entity());
-    input.put("projectName", coll.project());
-    input.put("artifactTypeName", type);
-    input.put("artifactCollectionName", coll.name());
-    input.put("runName", runName);
-    input.put("digest", Manifest.of(Manifest.STORAGE_LAYOUT_V2, null, List.of()).digest());
-    input.put("digestAlgorithm", "MANIFEST_MD5");
-    input.put("aliases", List.of());
-    input.put("enableDigestDeduplication", false);
+    Map<String, Object> input =
+        artifactInput(
+            coll,
+            type,
+            runName,
+            Manifest.of(Manifest.STORAGE_LAYOUT_V2, null, List.of()).digest(),
+            List.of());
     input.put("distributedID", distributedId);
-    input.put("clientID", clientId);
-    input.put("sequenceClientID", sequenceClientId);
-    JsonNode data =
-        client.call("CreateArtifact", Gql.CREATE_ARTIFACT, map("input", input), coll.toString());
-    JsonNode created =
-        WandbClient.require(data, "createArtifact.artifact", "CreateArtifact", coll.toString());
+    JsonNode created = createArtifact(coll, input);
     String artifactId = text(created, "id");
-    if (!"PENDING".equals(text(created, "state"))) {
+    String state = text(created, "state");
+    if (!"PENDING".equals(state) && !ArtifactVersion.DELETED.equals(state)) {
+      // Assumption (README, W&B section): a new distributedID names a new pending artifact even
+      // when a committed version has the same (empty) digest.
       throw new ArtifactException(
           "Cannot prepare the upload of "
               + coll
-              + ": createArtifact answered state '"
-              + text(created, "state")
-              + "' for a new distributed artifact (expected PENDING)");
+              + ": createArtifact with the new distributed ID "
+              + distributedId
+              + " answered artifact "
+              + artifactId
+              + " in state '"
+              + state
+              + "' (expected PENDING); the server deduplicated the empty start of a distributed"
+              + " upload, so engine tasks cannot upload into it. Nothing was written");
     }
+    String baseId = latestOtherThan(created, artifactId);
     String manifestId =
-        createManifest(coll, artifactId, null, runName, "", false).path("id").asText(null);
+        text(createManifest(coll, artifactId, baseId, runName, "", true, false), "id");
     if (manifestId == null) {
       throw new ArtifactException(
           "Cannot prepare the upload of " + coll + ": createArtifactManifest returned no ID");
@@ -266,9 +270,52 @@ public final class WandbRegistry implements ArtifactRegistry {
             SESSION_ARTIFACT_ID, artifactId,
             SESSION_MANIFEST_ID, manifestId,
             SESSION_DISTRIBUTED_ID, distributedId,
-            SESSION_CLIENT_ID, clientId,
-            SESSION_SEQUENCE_CLIENT_ID, sequenceClientId,
             SESSION_BASE_URL, settings.baseUrl));
+  }
+
+  /**
+   * The {@code CreateArtifactInput} of one writer, as wandb-core fills it ({@code saver.go} {@code
+   * createArtifact}): digest deduplication on and fresh {@code clientID}/{@code sequenceClientID}
+   * for every call; {@code latest} joins the aliases.
+   */
+  private static Map<String, Object> artifactInput(
+      ArtifactPath coll, String type, String runName, String digest, List<String> aliases) {
+    Map<String, Object> input = new LinkedHashMap<>();
+    input.put("entityName", coll.entity());
+    input.put("projectName", coll.project());
+    input.put("artifactTypeName", type);
+    input.put("artifactCollectionName", coll.name());
+    input.put("runName", runName);
+    input.put("digest", digest);
+    input.put("digestAlgorithm", "MANIFEST_MD5");
+    input.put("aliases", aliasInputs(coll.name(), aliases));
+    input.put("enableDigestDeduplication", true);
+    input.put("clientID", randomName(128));
+    input.put("sequenceClientID", randomName(128));
+    return input;
+  }
+
+  /** {@code [ArtifactAliasInput!]}: aliases of versions of one collection. */
+  static List<Map<String, Object>> aliasInputs(String collection, Iterable<String> aliases) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (String a : aliases) {
+      out.add(map("artifactCollectionName", collection, "alias", a));
+    }
+    return out;
+  }
+
+  private JsonNode createArtifact(ArtifactPath coll, Map<String, Object> input) {
+    JsonNode data =
+        client.call("CreateArtifact", Gql.CREATE_ARTIFACT, map("input", input), coll.toString());
+    return WandbClient.require(data, "createArtifact.artifact", "CreateArtifact", coll.toString());
+  }
+
+  /**
+   * The collection's latest version as {@code createArtifact} reports it, unless it is {@code id}.
+   */
+  private static String latestOtherThan(JsonNode created, String id) {
+    String latest = created.path("artifactSequence").path("latestArtifact").path("id").asText();
+    return latest.isEmpty() || latest.equals(id) ? null : latest;
   }
 
   @Override
@@ -297,32 +344,52 @@ public final class WandbRegistry implements ArtifactRegistry {
     return new WandbTaskUploads(this, coll, artifactId, manifestId);
   }
 
-  /** The manifest node of a {@code createArtifactManifest} call. */
+  /**
+   * The manifest node of a {@code createArtifactManifest} call: a {@code FULL} manifest ({@code
+   * wandb_manifest.json}) or, for distributed writers, a {@code PATCH} one ({@code
+   * wandb_manifest.patch.json}), as {@code saver.go} names them.
+   */
   private JsonNode createManifest(
       ArtifactPath coll,
       String artifactId,
       String baseId,
       String runName,
       String digest,
+      boolean patch,
       boolean includeUpload) {
-    Map<String, Object> manifestInput = new LinkedHashMap<>();
-    manifestInput.put("artifactID", artifactId);
-    manifestInput.put("baseArtifactID", baseId);
-    manifestInput.put("name", "wandb_manifest.json");
-    manifestInput.put("digest", digest);
-    manifestInput.put("entityName", coll.entity());
-    manifestInput.put("projectName", coll.project());
-    manifestInput.put("runName", runName);
-    manifestInput.put("type", "FULL");
-    manifestInput.put("includeUpload", includeUpload);
+    Map<String, Object> vars = new LinkedHashMap<>();
+    vars.put("artifactID", artifactId);
+    vars.put("baseArtifactID", baseId);
+    vars.put("name", patch ? "wandb_manifest.patch.json" : "wandb_manifest.json");
+    vars.put("digest", digest);
+    vars.put("entityName", coll.entity());
+    vars.put("projectName", coll.project());
+    vars.put("runName", runName);
+    vars.put("manifestType", patch ? "PATCH" : "FULL");
+    vars.put("includeUpload", includeUpload);
     JsonNode m =
-        client.call(
-            "CreateArtifactManifest",
-            Gql.CREATE_ARTIFACT_MANIFEST,
-            map("input", manifestInput),
-            coll.toString());
+        client.call("CreateArtifactManifest", Gql.CREATE_ARTIFACT_MANIFEST, vars, coll.toString());
     return WandbClient.require(
         m, "createArtifactManifest.artifactManifest", "CreateArtifactManifest", coll.toString());
+  }
+
+  /**
+   * How the finishing writer of a distributed save sets the digest of the PATCH manifest and gets
+   * its upload URL ({@code saver.go} {@code upsertManifest}): the manifest's file node.
+   */
+  private JsonNode updateManifest(ArtifactPath coll, String manifestId, String digest) {
+    Map<String, Object> vars = new LinkedHashMap<>();
+    vars.put("artifactManifestID", manifestId);
+    vars.put("digest", digest);
+    vars.put("baseArtifactID", null);
+    vars.put("includeUpload", true);
+    JsonNode m =
+        client.call("UpdateArtifactManifest", Gql.UPDATE_ARTIFACT_MANIFEST, vars, coll.toString());
+    return WandbClient.require(
+        m,
+        "updateArtifactManifest.artifactManifest.file",
+        "UpdateArtifactManifest",
+        coll.toString());
   }
 
   /**
@@ -380,6 +447,7 @@ public final class WandbRegistry implements ArtifactRegistry {
     ArtifactPath coll = draft.collection();
     String scope = coll.entity() + "/" + coll.project();
     Manifest draftManifest = draft.manifest();
+    Manifest baseManifest = draft.base().map(this::manifest).orElse(null);
     if (draft.rebasesOnLatest()) {
       // Appends apply to the latest version as it is now. W&B has no conditional create, so
       // another process committing between this read and createArtifact can still win; the
@@ -387,7 +455,8 @@ public final class WandbRegistry implements ArtifactRegistry {
       Optional<ArtifactVersion> latest = find(coll.withAlias(ArtifactPath.LATEST));
       if (latest.isPresent() && !isBase(draft, latest.get())) {
         LOG.info("{}: applying the draft's changes to {}", coll, latest.get().path());
-        draftManifest = draft.manifestOn(manifest(latest.get()));
+        baseManifest = manifest(latest.get());
+        draftManifest = draft.manifestOn(baseManifest);
       }
     }
     String digest = draftManifest.digest();
@@ -397,47 +466,28 @@ public final class WandbRegistry implements ArtifactRegistry {
     Set<String> aliases = new LinkedHashSet<>();
     aliases.add(ArtifactPath.LATEST);
     aliases.addAll(draft.aliases());
-    List<Map<String, Object>> aliasInputs = new ArrayList<>();
-    for (String a : aliases) {
-      aliasInputs.add(map("artifactCollectionName", coll.name(), "alias", a));
-    }
-    Map<String, Object> input = new LinkedHashMap<>();
-    input.put("entityName", coll.entity());
-    input.put("projectName", coll.project());
-    input.put("artifactTypeName", draft.type());
-    input.put("artifactCollectionName", coll.name());
-    input.put("runName", runName);
-    input.put("digest", digest);
-    input.put("digestAlgorithm", "MANIFEST_MD5");
+    Map<String, Object> input =
+        artifactInput(coll, draft.type(), runName, digest, List.copyOf(aliases));
     putIfPresent(input, "description", draft.description());
     Map<String, Object> metadata = withCommitProperties(draft.metadata(), draft.commitProperties());
     if (!metadata.isEmpty()) {
       input.put("metadata", toJson(metadata));
     }
-    input.put("aliases", aliasInputs);
     if (!draft.tags().isEmpty()) {
       input.put("tags", draft.tags().stream().map(t -> map("tagName", t)).toList());
     }
-    if (draft.ttl() != null) {
-      input.put("ttlDurationSeconds", draft.ttl().toSeconds());
+    Long ttl = ttlSeconds(draft);
+    if (ttl != null) {
+      input.put("ttlDurationSeconds", ttl);
     }
-    input.put("enableDigestDeduplication", true);
     UploadSession session = draft.uploadSession().orElse(null);
     if (session != null) {
-      // The same key as beginUpload: the server upserts the pending artifact the tasks filled.
+      // The finishing writer of the distributed save the tasks uploaded into.
       input.put("distributedID", session.get(SESSION_DISTRIBUTED_ID));
-      input.put("clientID", session.get(SESSION_CLIENT_ID));
-      input.put("sequenceClientID", session.get(SESSION_SEQUENCE_CLIENT_ID));
-    } else {
-      input.put("clientID", randomName(128));
-      input.put("sequenceClientID", randomName(128));
     }
     putIfPresent(input, "storageRegion", draftManifest.storageRegion());
 
-    JsonNode data =
-        client.call("CreateArtifact", Gql.CREATE_ARTIFACT, map("input", input), coll.toString());
-    JsonNode created =
-        WandbClient.require(data, "createArtifact.artifact", "CreateArtifact", coll.toString());
+    JsonNode created = createArtifact(coll, input);
     String artifactId = text(created, "id");
     String state = text(created, "state");
     if (ArtifactVersion.COMMITTED.equals(state)) {
@@ -454,6 +504,8 @@ public final class WandbRegistry implements ArtifactRegistry {
               + "' (expected PENDING or COMMITTED)");
     }
     if (session != null && !artifactId.equals(session.get(SESSION_ARTIFACT_ID))) {
+      // Assumption (README, W&B section): createArtifact with a distributedID upserts the one
+      // pending artifact of that key.
       throw new ArtifactException(
           "Cannot commit "
               + coll
@@ -471,23 +523,29 @@ public final class WandbRegistry implements ArtifactRegistry {
           draft
               .base()
               .map(ArtifactVersion::id)
-              .orElseGet(
-                  () -> {
-                    String latest =
-                        created.path("artifactSequence").path("latestArtifact").path("id").asText();
-                    return latest.isEmpty() || latest.equals(artifactId) ? null : latest;
-                  });
+              .orElseGet(() -> latestOtherThan(created, artifactId));
       String manifestId =
           session != null
               ? session.get(SESSION_MANIFEST_ID)
-              : text(createManifest(coll, artifactId, baseId, runName, "", false), "id");
+              : text(createManifest(coll, artifactId, baseId, runName, "", false, false), "id");
 
-      // Every file is announced, also those the tasks uploaded (the server answers "stored", with
-      // their birth artifact): cheap, idempotent, and it proves the server has every body before
-      // the commit. A body the server lacks is uploaded from this process's cache if it is there,
-      // else the commit fails naming the entry.
+      // Announced are the bodies this draft or its tasks added (wandb-core announces the entries
+      // with a local file): the server answers each with its birth artifact and, when it lacks the
+      // bytes, an upload URL. Entries inherited from the base keep their birthArtifactID. A body
+      // the server lacks is uploaded from this process's cache if it is there, else the commit
+      // fails naming the entry (a task's upload that did not reach the server).
+      Map<String, ManifestEntry> inherited = new LinkedHashMap<>();
+      if (baseManifest != null) {
+        for (ManifestEntry e : baseManifest.entries()) {
+          if (!e.isReference() && e.birthArtifactId() != null) {
+            inherited.put(e.path(), e);
+          }
+        }
+      }
       List<ManifestEntry> files =
-          draftManifest.entries().stream().filter(e -> !e.isReference()).toList();
+          draftManifest.entries().stream()
+              .filter(e -> !e.isReference() && !isInherited(e, inherited))
+              .toList();
       List<FileUpload> toUpload = new ArrayList<>();
       Map<String, String> births = requestUploads(coll, artifactId, manifestId, files, toUpload);
       uploadedFiles = toUpload.size();
@@ -515,17 +573,18 @@ public final class WandbRegistry implements ArtifactRegistry {
       if (!bytes.result().artifactDigest().equals(digest)) {
         throw new IllegalStateException("manifest digest changed while committing");
       }
+      String fileDigest = bytes.result().fileMd5Base64();
       JsonNode file =
-          createManifest(coll, artifactId, baseId, runName, bytes.result().fileMd5Base64(), true)
-              .path("file");
+          session != null
+              ? updateManifest(coll, manifestId, fileDigest)
+              : createManifest(coll, artifactId, baseId, runName, fileDigest, false, true)
+                  .path("file");
       if (file.isMissingNode() || file.isNull()) {
-        throw new ArtifactException(
-            "createArtifactManifest returned no file for the manifest of " + coll);
+        throw new ArtifactException("the server returned no file for the manifest of " + coll);
       }
       String url = text(file, "uploadUrl");
       if (url == null) {
-        throw new ArtifactException(
-            "createArtifactManifest returned no upload URL for the manifest");
+        throw new ArtifactException("the server returned no upload URL for the manifest");
       }
       client.put(url, strings(file.get("uploadHeaders")), bytes.bytes(), "the manifest");
     } catch (ArtifactException.CommitStateUnknown e) {
@@ -579,6 +638,24 @@ public final class WandbRegistry implements ArtifactRegistry {
               + ") but the server named no version index");
     }
     ArtifactVersion version = byIndex(coll, index.asInt());
+    String serverDigest = text(done, "digest");
+    if (serverDigest != null && !serverDigest.equals(digest)) {
+      // Assumption (README, W&B section): the server commits the uploaded manifest as it is. For
+      // a distributed save it merges PATCH manifests itself; should it keep entries this commit
+      // left out (e.g. apply the patch over the base version), the version differs from the
+      // draft, and readers would refuse its manifest. Say so now, naming both digests.
+      throw new ArtifactException.Corrupted(
+          "Committed "
+              + version.path()
+              + ", but the server's digest "
+              + serverDigest
+              + " differs from the digest "
+              + digest
+              + " of the manifest uploaded for it (the server did not commit the manifest as"
+              + " uploaded"
+              + (session != null ? ": it merged the distributed PATCH manifest differently" : "")
+              + "); compare its manifest with the draft before using it, or delete it");
+    }
     LOG.info(
         "Committed {} ({} entries, {} files / {} bytes uploaded) in {} ms",
         version.path(),
@@ -594,6 +671,31 @@ public final class WandbRegistry implements ArtifactRegistry {
    * {@code birthArtifactID} of every path. Responses are in input order (wandb-core relies on it;
    * we check the names too).
    */
+  /** Whether {@code e} is the base version's entry, bytes and birth included. */
+  private static boolean isInherited(ManifestEntry e, Map<String, ManifestEntry> inherited) {
+    ManifestEntry base = inherited.get(e.path());
+    return base != null
+        && base.digest().equals(e.digest())
+        && java.util.Objects.equals(base.birthArtifactId(), e.birthArtifactId());
+  }
+
+  /**
+   * The {@code ttlDurationSeconds} to send: -1 (inherit the team default, as the Python SDK's
+   * {@code _ttl_duration_seconds_to_gql} sends) when the draft keeps a base version's inherited TTL
+   * unchanged, else the draft's TTL, else nothing.
+   */
+  private Long ttlSeconds(ArtifactDraft draft) {
+    if (draft.ttl() == null) {
+      return null;
+    }
+    boolean keepsInherited =
+        draft
+            .base()
+            .map(b -> inheritedTtl.contains(b.id()) && draft.ttl().equals(b.ttl()))
+            .orElse(false);
+    return keepsInherited ? TTL_INHERIT : draft.ttl().toSeconds();
+  }
+
   private Map<String, String> requestUploads(
       ArtifactPath coll,
       String artifactId,
@@ -645,12 +747,8 @@ public final class WandbRegistry implements ArtifactRegistry {
       }
       for (int i = 0; i < batch.size(); i++) {
         ManifestEntry e = batch.get(i);
+        // By position, as wandb-core does: the answer lists the files in request order.
         JsonNode node = edges.get(i).path("node");
-        String name = node.path("name").asText(e.path());
-        if (!name.equals(e.path())) {
-          throw new ArtifactException(
-              "createArtifactFiles answered file '" + name + "' where '" + e.path() + "' was due");
-        }
         String birth = node.path("artifact").path("id").asText(null);
         if (birth == null) {
           throw new ArtifactException(
@@ -940,21 +1038,33 @@ public final class WandbRegistry implements ArtifactRegistry {
       return Optional.empty();
     }
     WandbBodyFileSystem.offer(this, settings.baseUrl);
-    return Optional.of(WandbBodyFileSystem.uri(settings.baseUrl, version.id(), entry));
+    Manifest m = manifest(version);
+    return Optional.of(
+        WandbBodyFileSystem.uri(
+            settings.baseUrl,
+            version.id(),
+            // A manifest without a layout is V1, as W&B's fallback URLs treat it.
+            m.storageLayout() == null ? "V1" : m.storageLayout(),
+            m.storageRegion(),
+            entry));
   }
 
   /**
    * The cached body of one entry of artifact {@code artifactId}, downloaded on first use through
    * {@code filesByManifestEntries} (one entry, no listing of the whole version), as executors need.
    */
-  Path body(String artifactId, ManifestEntry entry) throws IOException {
+  Path body(String artifactId, String storageLayout, String storageRegion, ManifestEntry entry)
+      throws IOException {
     if (!cache.has(entry.digest(), entry.size())) {
       Object lock = downloadLocks.computeIfAbsent(entry.digest(), k -> new Object());
       synchronized (lock) {
         try {
           if (!cache.has(entry.digest(), entry.size())) {
             String what = "'" + entry.path() + "' of artifact " + artifactId;
-            fetch(entry, what, refresh -> entryUrl(artifactId, entry, what));
+            fetch(
+                entry,
+                what,
+                refresh -> entryUrl(artifactId, storageLayout, storageRegion, entry, what));
           }
         } finally {
           downloadLocks.remove(entry.digest());
@@ -964,7 +1074,12 @@ public final class WandbRegistry implements ArtifactRegistry {
     return cache.bodyPath(entry.digest());
   }
 
-  private String entryUrl(String artifactId, ManifestEntry entry, String what) {
+  private String entryUrl(
+      String artifactId,
+      String storageLayout,
+      String storageRegion,
+      ManifestEntry entry,
+      String what) {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("name", entry.path());
     spec.put("digest", entry.digest());
@@ -972,9 +1087,19 @@ public final class WandbRegistry implements ArtifactRegistry {
     spec.put("size", entry.size());
     JsonNode data =
         client.call(
-            "ArtifactFilesByManifestEntries",
+            "ArtifactFileURLsByManifestEntries",
             Gql.FILES_BY_MANIFEST_ENTRIES,
-            map("id", artifactId, "storageLayout", "V2", "entries", List.of(spec)),
+            map(
+                "id",
+                artifactId,
+                "storageLayout",
+                storageLayout,
+                "manifestVersion",
+                "1",
+                "entries",
+                List.of(spec),
+                "storageRegion",
+                storageRegion),
             what);
     for (JsonNode edge : data.path("artifact").path("filesByManifestEntries").path("edges")) {
       JsonNode node = edge.path("node");
@@ -1363,14 +1488,10 @@ public final class WandbRegistry implements ArtifactRegistry {
                             + collection.withAlias(null)
                             + ": the collection does not exist"));
     boolean portfolio = "ArtifactPortfolio".equals(node.path("__typename").asText());
-    Map<String, Object> input =
-        portfolio
-            ? map("artifactPortfolioID", text(node, "id"))
-            : map("artifactSequenceID", text(node, "id"));
     client.call(
         portfolio ? "DeleteArtifactPortfolio" : "DeleteArtifactSequence",
         portfolio ? Gql.DELETE_PORTFOLIO : Gql.DELETE_SEQUENCE,
-        map("input", input),
+        map("id", text(node, "id")),
         collection.withAlias(null).toString());
     LOG.info("Deleted collection {}", collection.withAlias(null));
   }
@@ -1382,16 +1503,24 @@ public final class WandbRegistry implements ArtifactRegistry {
     requireNonNull(portfolio, "portfolio is null");
     ArtifactPath target = portfolio.withAlias(null);
     Names.validateName(target.name(), target);
-    List<String> normalized = Names.normalizeAliases(aliases == null ? List.of() : aliases, target);
-    List<Map<String, Object>> aliasInputs = new ArrayList<>();
-    for (String a : normalized) {
-      aliasInputs.add(map("artifactCollectionName", target.name(), "alias", a));
+    if (target.project().startsWith(REGISTRY_PROJECT_PREFIX)) {
+      String sourceEntity =
+          version.isLink()
+              ? ArtifactPath.parse(version.sourceCollection(), Map.of()).entity()
+              : version.entity();
+      target =
+          new ArtifactPath(
+              orgEntity(sourceEntity, target.entity(), target),
+              target.project(),
+              target.name(),
+              null);
     }
+    List<String> normalized = Names.normalizeAliases(aliases == null ? List.of() : aliases, target);
     Map<String, Object> input = new LinkedHashMap<>();
     input.put("artifactPortfolioName", target.name());
     input.put("entityName", target.entity());
     input.put("projectName", target.project());
-    input.put("aliases", aliasInputs);
+    input.put("aliases", aliasInputs(target.name(), normalized));
     input.put("artifactID", version.id());
     JsonNode data =
         client.call("LinkArtifact", Gql.LINK_ARTIFACT, map("input", input), target.toString());
@@ -1399,6 +1528,50 @@ public final class WandbRegistry implements ArtifactRegistry {
         WandbClient.require(data, "linkArtifact.versionIndex", "LinkArtifact", target.toString())
             .asInt();
     return byIndex(target, index);
+  }
+
+  static final String REGISTRY_PROJECT_PREFIX = "wandb-registry-";
+
+  /**
+   * The entity owning registry projects for a link into {@code target}, as the Python SDK resolves
+   * it ({@code wandb/sdk/artifacts/_gqlutils.py} {@code resolve_org_entity_name}): the
+   * organizations of the <em>source</em> entity are fetched, and the path's first part must name
+   * one of them, by organization name or org entity name.
+   */
+  private String orgEntity(String sourceEntity, String orgOrEntity, ArtifactPath target) {
+    JsonNode data =
+        client.call(
+            "FetchOrgInfoFromEntity", Gql.ORG_INFO, map("entity", sourceEntity), target.toString());
+    JsonNode entity = data.path("entity");
+    List<String[]> orgs = new ArrayList<>();
+    JsonNode team = entity.path("organization");
+    if (team.hasNonNull("orgEntity")) {
+      orgs.add(
+          new String[] {team.path("name").asText(), team.path("orgEntity").path("name").asText()});
+    }
+    for (JsonNode org : entity.path("user").path("organizations")) {
+      if (org.hasNonNull("orgEntity")) {
+        orgs.add(
+            new String[] {org.path("name").asText(), org.path("orgEntity").path("name").asText()});
+      }
+    }
+    for (String[] org : orgs) {
+      if (org[0].equals(orgOrEntity) || org[1].equals(orgOrEntity)) {
+        return org[1];
+      }
+    }
+    throw new ArtifactException.InvalidInput(
+        "Cannot link to "
+            + target
+            + ": '"
+            + orgOrEntity
+            + "' is none of the organizations of entity '"
+            + sourceEntity
+            + "' ("
+            + (orgs.isEmpty()
+                ? "it belongs to none"
+                : String.join(", ", orgs.stream().map(o -> o[0] + " / entity " + o[1]).toList()))
+            + "); start the registry path with the organization's name or its entity");
   }
 
   // ---- lineage -------------------------------------------------------------------------------
@@ -1481,7 +1654,8 @@ public final class WandbRegistry implements ArtifactRegistry {
       String entity, String project, String runId, String field) {
     String runName = runNames.getOrDefault(entity + "/" + project + "/" + runId, runId);
     String op = "Run" + Character.toUpperCase(field.charAt(0)) + field.substring(1);
-    String doc = Gql.RUN_ARTIFACTS.formatted(op.substring(3), field);
+    String doc =
+        field.equals("inputArtifacts") ? Gql.RUN_INPUT_ARTIFACTS : Gql.RUN_OUTPUT_ARTIFACTS;
     List<ArtifactVersion> out = new ArrayList<>();
     paginate(
         op,
@@ -1555,6 +1729,9 @@ public final class WandbRegistry implements ArtifactRegistry {
       tags.add(t.path("name").asText());
     }
     long ttl = a.path("ttlDurationSeconds").asLong(-1);
+    if (a.path("ttlIsInherited").asBoolean(false)) {
+      inheritedTtl.add(text(a, "id"));
+    }
     JsonNode by = a.path("createdBy");
     String loggedBy = null;
     if ("Run".equals(by.path("__typename").asText())) {
