@@ -98,6 +98,12 @@ public final class FakeWandbServer implements AutoCloseable {
    */
   public volatile boolean patchesApplyOverBase;
 
+  /**
+   * The team's default TTL in seconds (null: none). A version created without {@code
+   * ttlDurationSeconds} or with -1 inherits it ({@code ttlIsInherited}).
+   */
+  public volatile Long teamTtlSeconds;
+
   /** GraphQL requests seen with a wrong or missing key. */
   public final AtomicInteger unauthorized = new AtomicInteger();
 
@@ -146,6 +152,7 @@ public final class FakeWandbServer implements AutoCloseable {
     String description;
     String metadata;
     Long ttl;
+    boolean ttlInherited;
     final List<String> tags = new ArrayList<>();
     final List<String> pendingAliases = new ArrayList<>();
     String createdAt;
@@ -623,7 +630,7 @@ public final class FakeWandbServer implements AutoCloseable {
       a.digest = digest;
       a.description = in.path("description").asText(null);
       a.metadata = in.path("metadata").asText(null);
-      a.ttl = in.has("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : null;
+      setTtl(a, in);
       Art upserted = a;
       a.tags.clear();
       in.path("tags").forEach(t -> upserted.tags.add(t.path("tagName").asText()));
@@ -643,7 +650,7 @@ public final class FakeWandbServer implements AutoCloseable {
     a.type = type;
     a.description = in.path("description").asText(null);
     a.metadata = in.path("metadata").asText(null);
-    a.ttl = in.has("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : null;
+    setTtl(a, in);
     Art fresh = a;
     in.path("tags").forEach(t -> fresh.tags.add(t.path("tagName").asText()));
     in.path("aliases").forEach(al -> fresh.pendingAliases.add(al.path("alias").asText()));
@@ -652,6 +659,16 @@ public final class FakeWandbServer implements AutoCloseable {
     a.run = run;
     arts.put(a.id, a);
     return Map.of("createArtifact", Map.of("artifact", created(a, c)));
+  }
+
+  /** -1 or absent: inherit the team default; -2: none; N: N seconds. */
+  private void setTtl(Art a, JsonNode in) {
+    long ttl = in.hasNonNull("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : -1;
+    if (ttl == 0 || ttl < -2) {
+      throw new GqlError("invalid ttlDurationSeconds " + ttl);
+    }
+    a.ttlInherited = ttl == -1;
+    a.ttl = ttl == -1 ? teamTtlSeconds : ttl == -2 ? null : Long.valueOf(ttl);
   }
 
   private Map<String, Object> created(Art a, Coll c) {
@@ -1024,7 +1041,7 @@ public final class FakeWandbServer implements AutoCloseable {
     f.put("description", a.description);
     f.put("metadata", a.metadata);
     f.put("ttlDurationSeconds", a.ttl == null ? -2 : a.ttl);
-    f.put("ttlIsInherited", false);
+    f.put("ttlIsInherited", a.ttlInherited);
     f.put("tags", a.tags.stream().map(t -> Map.of("name", t)).toList());
     List<Object> aliases = new ArrayList<>();
     for (Coll c : colls.values()) {
@@ -1285,9 +1302,8 @@ public final class FakeWandbServer implements AutoCloseable {
     if (in.has("metadata")) {
       a.metadata = in.get("metadata").asText();
     }
-    if (in.has("ttlDurationSeconds")) {
-      long ttl = in.get("ttlDurationSeconds").asLong();
-      a.ttl = ttl > 0 ? ttl : null;
+    if (in.hasNonNull("ttlDurationSeconds")) {
+      setTtl(a, in);
     }
     in.path("tagsToAdd")
         .forEach(
@@ -1530,6 +1546,19 @@ public final class FakeWandbServer implements AutoCloseable {
       throw new GqlError("run " + in.path("runName").asText() + " not found");
     }
     Art a = art(in.path("artifactID").asText());
+    boolean elsewhere = !a.seq.entity.equals(r.entity) || !a.seq.project.equals(r.project);
+    if (elsewhere
+        && !(a.seq.entity.equals(in.path("artifactEntityName").asText())
+            && a.seq.project.equals(in.path("artifactProjectName").asText()))) {
+      throw new GqlError(
+          "artifact "
+              + a.id
+              + " is not in project "
+              + r.entity
+              + "/"
+              + r.project
+              + "; name its project with artifactEntityName/artifactProjectName");
+    }
     if (!r.inputs.contains(a)) {
       r.inputs.add(a);
     }

@@ -31,9 +31,9 @@ final class Gql {
   static final String UPSERT_BUCKET =
       """
       mutation UpsertBucket($name: String, $project: String, $entity: String,
-          $displayName: String, $jobType: String, $host: String) {
+          $displayName: String, $jobType: String, $host: String, $state: String) {
         upsertBucket(input: {name: $name, modelName: $project, entityName: $entity,
-            displayName: $displayName, jobType: $jobType, host: $host}) {
+            displayName: $displayName, jobType: $jobType, host: $host, state: $state}) {
           bucket { id name displayName project { id name entity { id name } } }
           inserted
         }

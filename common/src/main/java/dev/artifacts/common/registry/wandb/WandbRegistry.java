@@ -137,6 +137,11 @@ public final class WandbRegistry implements ArtifactRegistry {
   private final RunInfo processRun =
       RunInfo.of("artifact-connectors-" + randomName(8), "artifact-connectors", "artifact");
 
+  /** {@code WANDB_ENTITY}/{@code WANDB_PROJECT}: where runs that use artifacts live. */
+  private volatile String defaultEntity;
+
+  private volatile String defaultProject;
+
   WandbRegistry(WandbSettings settings, ReferenceResolver references) {
     this.settings = requireNonNull(settings, "settings is null");
     this.references = requireNonNull(references, "references is null");
@@ -156,7 +161,16 @@ public final class WandbRegistry implements ArtifactRegistry {
       String uri, Map<String, String> env, ReferenceResolver references) {
     requireNonNull(uri, "uri is null");
     requireNonNull(env, "env is null");
-    return new WandbRegistry(WandbSettings.fromEnv(uri, env), references);
+    WandbRegistry registry = new WandbRegistry(WandbSettings.fromEnv(uri, env), references);
+    registry.defaultRunProject(env.get("WANDB_ENTITY"), env.get("WANDB_PROJECT"));
+    return registry;
+  }
+
+  /** Where runs that use artifacts are recorded when their RunInfo names no project. */
+  void defaultRunProject(String entity, String project) {
+    boolean both = entity != null && !entity.isBlank() && project != null && !project.isBlank();
+    this.defaultEntity = both ? entity : null;
+    this.defaultProject = both ? project : null;
   }
 
   /** True for URIs this backend handles: {@code wandb}, {@code https://...}, {@code http://...}. */
@@ -1530,6 +1544,123 @@ public final class WandbRegistry implements ArtifactRegistry {
     return byIndex(target, index);
   }
 
+  /**
+   * Removes a linked version from its portfolio or registry collection ({@code unlinkArtifact});
+   * the source version stays. W&amp;B-specific: not part of {@link ArtifactRegistry}.
+   *
+   * @throws ArtifactException.InvalidInput when {@code linked} is not a link
+   */
+  public void unlink(ArtifactVersion linked) {
+    requireNonNull(linked, "linked is null");
+    if (!linked.isLink()) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot unlink "
+              + linked.path()
+              + ": it is a version of its own collection, not a link; delete it instead");
+    }
+    JsonNode node =
+        collectionNode(linked.path())
+            .orElseThrow(
+                () ->
+                    new ArtifactException.NotFound(
+                        "Cannot unlink " + linked.path() + ": the collection does not exist"));
+    client.call(
+        "UnlinkArtifact",
+        Gql.UNLINK_ARTIFACT,
+        map("input", map("artifactID", linked.id(), "artifactPortfolioID", text(node, "id"))),
+        linked.path().toString());
+    LOG.info("Unlinked {}", linked.path());
+  }
+
+  /**
+   * Renames a collection and/or replaces its description ({@code updateArtifactSequence} or {@code
+   * updateArtifactPortfolio}); a null argument leaves that property as it is. Returns the
+   * collection as it is afterwards. W&amp;B-specific.
+   */
+  public CollectionInfo updateCollection(
+      ArtifactPath collection, String newName, String description) {
+    ArtifactPath coll = collection.withAlias(null);
+    JsonNode node = existingCollection(coll, "update");
+    if (newName != null) {
+      Names.validateName(newName, coll);
+    }
+    boolean portfolio = "ArtifactPortfolio".equals(node.path("__typename").asText());
+    Map<String, Object> input = new LinkedHashMap<>();
+    input.put(portfolio ? "artifactPortfolioID" : "artifactSequenceID", text(node, "id"));
+    putIfPresent(input, "name", newName);
+    putIfPresent(input, "description", description);
+    client.call(
+        portfolio ? "UpdateArtifactPortfolio" : "UpdateArtifactSequence",
+        portfolio ? Gql.UPDATE_PORTFOLIO : Gql.UPDATE_SEQUENCE,
+        map("input", input),
+        coll.toString());
+    ArtifactPath now =
+        newName == null ? coll : new ArtifactPath(coll.entity(), coll.project(), newName, null);
+    return collection(now).orElseThrow();
+  }
+
+  /** Changes a source collection's type ({@code moveArtifactSequence}). W&amp;B-specific. */
+  public CollectionInfo changeCollectionType(ArtifactPath collection, String type) {
+    ArtifactPath coll = collection.withAlias(null);
+    Names.validateType(type, coll.name(), coll);
+    JsonNode node = existingCollection(coll, "change the type of");
+    if ("ArtifactPortfolio".equals(node.path("__typename").asText())) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot change the type of "
+              + coll
+              + ": it is a link collection; only source collections have their own type");
+    }
+    client.call(
+        "UpdateArtifactSequenceType",
+        Gql.MOVE_SEQUENCE,
+        map(
+            "input",
+            map("artifactSequenceID", text(node, "id"), "destinationArtifactTypeName", type)),
+        coll.toString());
+    return collection(coll).orElseThrow();
+  }
+
+  /**
+   * Adds ({@code add}) or removes tags of a collection ({@code
+   * createArtifactCollectionTagAssignments} / {@code deleteArtifactCollectionTagAssignments}, at
+   * most 20 per call as the SDK sends them). W&amp;B-specific.
+   */
+  public CollectionInfo tagCollection(ArtifactPath collection, List<String> tags, boolean add) {
+    ArtifactPath coll = collection.withAlias(null);
+    existingCollection(coll, "tag");
+    List<String> normalized = add ? Names.normalizeTags(tags, coll) : List.copyOf(tags);
+    for (int from = 0; from < normalized.size(); from += 20) {
+      List<Map<String, Object>> tagInputs =
+          normalized.subList(from, Math.min(normalized.size(), from + 20)).stream()
+              .map(t -> map("tagName", t))
+              .toList();
+      client.call(
+          add ? "AddArtifactCollectionTags" : "DeleteArtifactCollectionTags",
+          add ? Gql.ADD_COLLECTION_TAGS : Gql.DELETE_COLLECTION_TAGS,
+          map(
+              "input",
+              map(
+                  "entityName",
+                  coll.entity(),
+                  "projectName",
+                  coll.project(),
+                  "artifactCollectionName",
+                  coll.name(),
+                  "tags",
+                  tagInputs)),
+          coll.toString());
+    }
+    return collection(coll).orElseThrow();
+  }
+
+  private JsonNode existingCollection(ArtifactPath coll, String what) {
+    return collectionNode(coll)
+        .orElseThrow(
+            () ->
+                new ArtifactException.NotFound(
+                    "Cannot " + what + " " + coll + ": the collection does not exist"));
+  }
+
   static final String REGISTRY_PROJECT_PREFIX = "wandb-registry-";
 
   /**
@@ -1576,21 +1707,43 @@ public final class WandbRegistry implements ArtifactRegistry {
 
   // ---- lineage -------------------------------------------------------------------------------
 
+  /** {@link RunInfo#properties()} keys naming the W&amp;B entity and project of a run. */
+  public static final String RUN_ENTITY = "wandb.entity";
+
+  public static final String RUN_PROJECT = "wandb.project";
+
+  /**
+   * Records that {@code run} used {@code version}, in the consuming run's own project as wandb-core
+   * does ({@code UseArtifactInput.entityName/projectName} are the run's): the project named by the
+   * run's {@value #RUN_ENTITY}/{@value #RUN_PROJECT} properties, else {@code WANDB_ENTITY}/{@code
+   * WANDB_PROJECT}, else the project that holds the version's bytes (a registry project holds no
+   * runs). When that is not the artifact's project, {@code artifactEntityName}/{@code
+   * artifactProjectName} name the artifact's (newer servers; see the README's W&amp;B section).
+   */
   @Override
   public void recordUse(RunInfo run, ArtifactVersion version) {
     requireNonNull(run, "run is null");
     requireNonNull(version, "version is null");
-    // The run lives where the bytes do: a registry (portfolio) project holds no runs.
     ArtifactPath home =
         version.isLink()
             ? ArtifactPath.parse(version.sourceCollection(), Map.of())
             : version.path();
-    String runName = ensureRun(home.entity(), home.project(), run);
+    String entity =
+        run.properties()
+            .getOrDefault(RUN_ENTITY, defaultEntity == null ? home.entity() : defaultEntity);
+    String project =
+        run.properties()
+            .getOrDefault(RUN_PROJECT, defaultProject == null ? home.project() : defaultProject);
+    String runName = ensureRun(entity, project, run);
     Map<String, Object> input = new LinkedHashMap<>();
-    input.put("entityName", home.entity());
-    input.put("projectName", home.project());
+    input.put("entityName", entity);
+    input.put("projectName", project);
     input.put("runName", runName);
     input.put("artifactID", version.id());
+    if (!entity.equals(home.entity()) || !project.equals(home.project())) {
+      input.put("artifactEntityName", home.entity());
+      input.put("artifactProjectName", home.project());
+    }
     client.call("UseArtifact", Gql.USE_ARTIFACT, map("input", input), version.path().toString());
   }
 
@@ -1693,10 +1846,31 @@ public final class WandbRegistry implements ArtifactRegistry {
     return new GcReport(0, 0, 0, 0);
   }
 
+  /**
+   * Finishes the W&amp;B runs this registry created for lineage ({@code UpsertBucket} with {@code
+   * state: "finished"}; see the README's W&amp;B section) and closes the client.
+   */
   @Override
   public void close() {
     WandbBodyFileSystem.withdraw(this, settings.baseUrl);
-    client.close();
+    try {
+      for (String key : runsByName.keySet()) {
+        String[] p = key.split("/", 3);
+        Map<String, Object> vars = new LinkedHashMap<>();
+        vars.put("name", p[2]);
+        vars.put("project", p[1]);
+        vars.put("entity", p[0]);
+        vars.put("state", "finished");
+        try {
+          client.call("UpsertBucket", Gql.UPSERT_BUCKET, vars, p[0] + "/" + p[1]);
+        } catch (ArtifactException e) {
+          LOG.warn("Cannot mark W&B run {} finished: {}", key, e.getMessage());
+        }
+      }
+      runsByName.clear();
+    } finally {
+      client.close();
+    }
   }
 
   @Override

@@ -263,6 +263,82 @@ class WandbRegistryTest {
   }
 
   @Test
+  void aDraftKeepingAnInheritedTtlSendsInheritNotTheTeamDefaultsValue() throws IOException {
+    server.teamTtlSeconds = 30L * 86400;
+    ArtifactVersion v0 = log(registry, Map.of("a.txt", "alpha")).version();
+    assertThat(v0.ttl()).isEqualTo(Duration.ofDays(30)); // inherited from the team
+    ArtifactDraft d = registry.newDraft(v0);
+    d.addFile(file("b.txt", "beta"), "b.txt");
+    registry.commit(d);
+    assertThat(vars("CreateArtifact", 1).path("input").path("ttlDurationSeconds").asLong())
+        .as("-1: keep following the team default instead of freezing today's value")
+        .isEqualTo(-1);
+    ArtifactDraft explicit = registry.newDraft(registry.resolve(ds)).ttl(Duration.ofDays(2));
+    explicit.addFile(file("c.txt", "gamma"), "c.txt");
+    registry.commit(explicit);
+    assertThat(vars("CreateArtifact", 2).path("input").path("ttlDurationSeconds").asLong())
+        .isEqualTo(2 * 86400);
+  }
+
+  @Test
+  void unlinkRemovesOnlyTheLink() throws IOException {
+    ArtifactVersion v0 = log(registry, Map.of("a.txt", "alpha")).version();
+    ArtifactPath best = new ArtifactPath("acme", "etl", "best", null);
+    ArtifactVersion linked = registry.link(v0, best, List.of("prod"));
+    registry.unlink(linked);
+    assertThat(registry.find(best.withAlias("prod"))).isEmpty();
+    assertThat(registry.resolve(ds.withAlias("v0")).id()).isEqualTo(v0.id());
+    assertThatThrownBy(() -> registry.unlink(v0))
+        .isInstanceOf(ArtifactException.InvalidInput.class)
+        .hasMessageContaining("not a link");
+  }
+
+  @Test
+  void collectionsAreRenamedDescribedRetypedAndTagged() throws IOException {
+    log(registry, Map.of("a.txt", "alpha"));
+    CollectionInfo renamed = registry.updateCollection(ds, "ds-renamed", "daily extract");
+    assertThat(renamed.name()).isEqualTo("ds-renamed");
+    assertThat(renamed.description()).isEqualTo("daily extract");
+    ArtifactPath now = new ArtifactPath("acme", "etl", "ds-renamed", null);
+    assertThat(registry.resolve(now.withAlias("v0")).collection()).isEqualTo("ds-renamed");
+    assertThat(registry.changeCollectionType(now, "model").type()).isEqualTo("model");
+    assertThat(registry.resolve(now).type()).isEqualTo("model");
+    assertThat(registry.tagCollection(now, List.of("gold", "eu"), true).tags())
+        .containsExactly("gold", "eu");
+    assertThat(registry.tagCollection(now, List.of("gold"), false).tags()).containsExactly("eu");
+    assertThatThrownBy(() -> registry.updateCollection(ds, null, "x"))
+        .isInstanceOf(ArtifactException.NotFound.class)
+        .hasMessageContaining("acme/etl/ds");
+  }
+
+  @Test
+  void useIsRecordedInTheConsumingRunsProjectAndRunsAreFinishedOnClose() throws IOException {
+    ArtifactVersion v0 = log(registry, Map.of("a.txt", "alpha")).version();
+    RunInfo reader =
+        new RunInfo(
+            "flink-job-9",
+            "reader",
+            "flink",
+            null,
+            Map.of(WandbRegistry.RUN_ENTITY, "acme", WandbRegistry.RUN_PROJECT, "reports"));
+    registry.recordUse(reader, v0);
+    JsonNode use = vars("UseArtifact", 0).path("input");
+    assertThat(use.path("projectName").asText()).isEqualTo("reports");
+    assertThat(use.path("artifactEntityName").asText()).isEqualTo("acme");
+    assertThat(use.path("artifactProjectName").asText()).isEqualTo("etl");
+    assertThat(registry.usedBy(v0)).extracting(RunInfo::id).containsExactly("flink-job-9");
+
+    List<String> created = server.runNames("acme", "reports");
+    assertThat(created).hasSize(1);
+    assertThat(server.runState("acme", "reports", created.get(0))).isEqualTo("running");
+    registry.close();
+    assertThat(server.runState("acme", "reports", created.get(0))).isEqualTo("finished");
+    String writerRun = server.runNames("acme", "etl").get(0);
+    assertThat(server.runState("acme", "etl", writerRun)).isEqualTo("finished");
+    registry = open(tmp.resolve("cache2"));
+  }
+
+  @Test
   void identicalContentDeduplicatesWithoutUploads() throws IOException {
     ArtifactVersion v0 = log(registry, Map.of("a.txt", "same")).version();
     int before = server.operations.size();
