@@ -27,8 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The W&amp;B server backend: artifact versions live on a W&amp;B deployment (wandb.ai or W&amp;B
@@ -75,8 +73,6 @@ import org.slf4j.LoggerFactory;
  * http://} base URLs are accepted only for loopback hosts (local test servers).
  */
 public final class WandbRegistry implements ArtifactRegistry {
-  private static final Logger LOG = LoggerFactory.getLogger(WandbRegistry.class);
-
   /**
    * Metadata key under which commit properties are stored: W&amp;B has no field for them, metadata
    * is kept verbatim by the server and shown (not interpreted) by the Python SDK. Stripped from
