@@ -41,6 +41,12 @@ import okhttp3.mockwebserver.SocketPolicy;
  * second server playing presigned object storage that <b>rejects any request carrying {@code
  * Authorization}</b> (and records it as a violation).
  *
+ * <p><b>Strict like a spec-compliant GraphQL server:</b> every request is executed with
+ * graphql-java against the schema derived from W&amp;B's SDK ({@link WandbSchema}): invalid
+ * documents and variables that do not coerce (unknown input fields, wrong types, missing non-null
+ * values) are answered 400 and recorded in {@link #schemaViolations}; answers hold only the
+ * selected fields.
+ *
  * <p>Semantics modelled: runs ({@code UpsertBucket}); {@code createArtifact} with digest
  * deduplication against committed versions of the collection ({@code COMMITTED} answer); {@code
  * createArtifactFiles} answering {@code uploadUrl: null} for bytes already stored, with the {@code
