@@ -44,6 +44,7 @@ class ArtifactCliWandbTest {
   void tearDown() throws IOException {
     server.close();
     assertThat(server.authViolations).isEmpty();
+    assertThat(server.schemaViolations).as("requests W&B's SDK-derived schema refuses").isEmpty();
   }
 
   private Run cli(String... args) {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.artifacts.common.digest.ArtifactDigester;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.reference.ArtifactIds;
+import graphql.ExecutionInput;
+import graphql.ExecutionResult;
+import graphql.GraphQLError;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +40,12 @@ import okhttp3.mockwebserver.SocketPolicy;
  * stateful implementation of the operations the W&amp;B backend sends (WANDB-FORMAT.md §7), and a
  * second server playing presigned object storage that <b>rejects any request carrying {@code
  * Authorization}</b> (and records it as a violation).
+ *
+ * <p><b>Strict like a spec-compliant GraphQL server:</b> every request is executed with
+ * graphql-java against the schema derived from W&amp;B's SDK ({@link WandbSchema}): invalid
+ * documents and variables that do not coerce (unknown input fields, wrong types, missing non-null
+ * values) are answered 400 and recorded in {@link #schemaViolations}; answers hold only the
+ * selected fields.
  *
  * <p>Semantics modelled: runs ({@code UpsertBucket}); {@code createArtifact} with digest
  * deduplication against committed versions of the collection ({@code COMMITTED} answer); {@code
@@ -81,6 +90,26 @@ public final class FakeWandbServer implements AutoCloseable {
   /** Storage requests that carried an Authorization header: must stay empty. */
   public final List<String> authViolations = new CopyOnWriteArrayList<>();
 
+  /**
+   * Requests refused because the document does not validate against the SDK-derived schema or the
+   * variables do not coerce to their declared types: must stay empty.
+   */
+  public final List<String> schemaViolations = new CopyOnWriteArrayList<>();
+
+  /**
+   * How the server applies PATCH manifests at commit. False (the model the client assumes, see the
+   * README's W&amp;B section): the version's manifest is the union of the PATCH manifests uploaded
+   * for it. True: the patches are applied over the {@code baseArtifactID}'s manifest, so entries a
+   * writer left out survive; the client must then report the digest difference.
+   */
+  public volatile boolean patchesApplyOverBase;
+
+  /**
+   * The team's default TTL in seconds (null: none). A version created without {@code
+   * ttlDurationSeconds} or with -1 inherits it ({@code ttlIsInherited}).
+   */
+  public volatile Long teamTtlSeconds;
+
   /** GraphQL requests seen with a wrong or missing key. */
   public final AtomicInteger unauthorized = new AtomicInteger();
 
@@ -108,6 +137,7 @@ public final class FakeWandbServer implements AutoCloseable {
     int nextIndex;
     String description;
     String createdAt;
+    final List<String> tags = new ArrayList<>();
     final List<Member> members = new ArrayList<>();
   }
 
@@ -128,6 +158,7 @@ public final class FakeWandbServer implements AutoCloseable {
     String description;
     String metadata;
     Long ttl;
+    boolean ttlInherited;
     final List<String> tags = new ArrayList<>();
     final List<String> pendingAliases = new ArrayList<>();
     String createdAt;
@@ -135,6 +166,13 @@ public final class FakeWandbServer implements AutoCloseable {
     RunRec run;
     byte[] manifest;
     final List<String> manifestDigests = new ArrayList<>();
+
+    /** Manifest records by file name ({@code wandb_manifest.json}, {@code ...patch.json}). */
+    final Map<String, ManifestRec> manifestRecs = new LinkedHashMap<>();
+
+    /** Uploaded PATCH manifests, in upload order. */
+    final List<byte[]> patches = new ArrayList<>();
+
     final Set<RunRec> usedBy = new LinkedHashSet<>();
   }
 
@@ -144,8 +182,18 @@ public final class FakeWandbServer implements AutoCloseable {
     String name;
     String displayName;
     String jobType;
+    String state;
     final List<Art> inputs = new ArrayList<>();
     final List<Art> outputs = new ArrayList<>();
+  }
+
+  private static final class ManifestRec {
+    String id;
+    String name;
+    String type;
+    String digest;
+    String baseArtifactId;
+    Art art;
   }
 
   private static final class Multi {
@@ -317,15 +365,75 @@ public final class FakeWandbServer implements AutoCloseable {
     }
     synchronized (lock) {
       try {
-        Object data = handle(op, vars);
-        ObjectNode root = JSON.createObjectNode();
-        root.set("data", JSON.valueToTree(data));
-        return json(200, JSON.writeValueAsString(root));
-      } catch (GqlError e) {
-        return graphqlError(e.getMessage());
+        return execute(body, op, vars);
       } catch (IOException e) {
         return json(500, "{\"errors\":[{\"message\":" + quote(e.toString()) + "}]}");
       }
+    }
+  }
+
+  /**
+   * Runs one request the way a spec-compliant GraphQL server does, with graphql-java against the
+   * SDK-derived schema ({@link WandbSchema}): the document is parsed and validated, the variables
+   * are coerced to their declared types (unknown input fields, wrong types and missing non-null
+   * values are refused), and the answer holds exactly the selected fields. Only then does the
+   * fake's state change: mutations are served from their coerced {@code input} argument, queries
+   * from the request's variables. A document or variable error is answered with HTTP 400 and
+   * recorded in {@link #schemaViolations}.
+   */
+  private MockResponse execute(JsonNode body, String op, JsonNode vars) throws IOException {
+    if (!body.path("query").isTextual()) {
+      schemaViolations.add(op + ": no query text");
+      return json(400, "{\"errors\":[{\"message\":\"no query\"}]}");
+    }
+    Map<String, Object> variables =
+        vars.isObject()
+            ? JSON.convertValue(vars, new com.fasterxml.jackson.core.type.TypeReference<>() {})
+            : Map.of();
+    Request request = new Request(op, vars);
+    ExecutionResult result =
+        WandbSchema.GRAPHQL.execute(
+            ExecutionInput.newExecutionInput()
+                .query(body.path("query").asText())
+                .operationName(op)
+                .variables(variables)
+                .root(request)
+                .build());
+    List<GraphQLError> errors = result.getErrors();
+    boolean requestError = !errors.isEmpty() && !request.served && result.getData() == null;
+    if (requestError) {
+      schemaViolations.add(op + ": " + errors);
+      ObjectNode root = JSON.createObjectNode();
+      root.set("errors", JSON.valueToTree(result.toSpecification().get("errors")));
+      return json(400, JSON.writeValueAsString(root));
+    }
+    return json(200, JSON.writeValueAsString(result.toSpecification()));
+  }
+
+  /** One request on its way through graphql-java: the root object of the execution. */
+  final class Request {
+    final String operation;
+    final JsonNode variables;
+    boolean served;
+
+    Request(String operation, JsonNode variables) {
+      this.operation = operation;
+      this.variables = variables;
+    }
+
+    /** A root field of a query: served from the request's variables by operation name. */
+    Object query(String field) throws IOException {
+      served = true;
+      Object data = handle(operation, variables);
+      return data instanceof Map<?, ?> m ? m.get(field) : null;
+    }
+
+    /** A root field of a mutation: served from its coerced arguments. */
+    Object mutation(String field, Map<String, Object> arguments) throws IOException {
+      served = true;
+      JsonNode in = JSON.valueToTree(arguments.get("input"));
+      Object data = mutate(field, in == null ? JSON.createObjectNode() : in);
+      return data instanceof Map<?, ?> m ? m.get(field) : null;
     }
   }
 
@@ -343,35 +451,50 @@ public final class FakeWandbServer implements AutoCloseable {
     }
   }
 
+  /** Mutations by root field, from the coerced {@code input} argument. */
+  private Object mutate(String field, JsonNode in) throws IOException {
+    return switch (field) {
+      case "upsertBucket" -> upsertBucket(in);
+      case "createArtifact" -> createArtifact(in);
+      case "createArtifactManifest" -> createManifest(in);
+      case "updateArtifactManifest" -> updateManifest(in);
+      case "createArtifactFiles" -> createFiles(in);
+      case "completeMultipartUploadArtifact" -> completeMultipart(in);
+      case "commitArtifact" -> commit(in.path("artifactID").asText());
+      case "addAliases" -> aliases(in, true);
+      case "deleteAliases" -> aliases(in, false);
+      case "updateArtifact" -> update(in);
+      case "deleteArtifact" -> deleteArtifact(in);
+      case "deleteArtifactSequence" -> deleteCollection(in.path("artifactSequenceID").asText());
+      case "deleteArtifactPortfolio" -> deleteCollection(in.path("artifactPortfolioID").asText());
+      case "linkArtifact" -> link(in);
+      case "unlinkArtifact" -> unlink(in);
+      case "useArtifact" -> use(in);
+      case "updateArtifactSequence" -> updateCollection(in, false, "updateArtifactSequence");
+      case "updateArtifactPortfolio" -> updateCollection(in, true, "updateArtifactPortfolio");
+      case "moveArtifactSequence" -> moveCollection(in);
+      case "createArtifactCollectionTagAssignments" -> collectionTags(in, true);
+      case "deleteArtifactCollectionTagAssignments" -> collectionTags(in, false);
+      default -> throw new GqlError("Cannot serve mutation " + field);
+    };
+  }
+
+  /** Queries by operation name, from the request's variables. */
   private Object handle(String op, JsonNode v) throws IOException {
-    JsonNode in = v.path("input");
     return switch (op) {
-      case "UpsertBucket" -> upsertBucket(v);
-      case "CreateArtifact" -> createArtifact(in);
-      case "CreateArtifactManifest" -> createManifest(in);
-      case "CreateArtifactFiles" -> createFiles(v);
-      case "CompleteMultipartUploadArtifact" -> completeMultipart(v);
-      case "CommitArtifact" -> commit(v.path("artifactID").asText());
       case "ArtifactMembershipByName" -> membershipByName(v);
       case "ArtifactManifest" -> Map.of("artifact", manifestOf(art(v.path("id").asText())));
       case "ArtifactFileURLs" -> fileUrls(v);
-      case "ArtifactFilesByManifestEntries" -> filesByManifestEntries(v);
+      case "ArtifactFileURLsByManifestEntries" -> filesByManifestEntries(v);
       case "ArtifactCollection" -> collection(v);
       case "ArtifactTypeArtifactCollections" -> typeCollections(v);
       case "ProjectArtifactTypes" -> projectTypes(v);
       case "ArtifactVersions" -> versions(v);
-      case "AddAliases" -> aliases(in, true);
-      case "DeleteAliases" -> aliases(in, false);
-      case "UpdateArtifact" -> update(in);
-      case "DeleteArtifact" -> deleteArtifact(in);
-      case "DeleteArtifactSequence" -> deleteCollection(in.path("artifactSequenceID").asText());
-      case "DeleteArtifactPortfolio" -> deleteCollection(in.path("artifactPortfolioID").asText());
-      case "LinkArtifact" -> link(in);
-      case "UseArtifact" -> use(in);
       case "ArtifactUsedBy" -> usedBy(v);
       case "ArtifactCreatedBy" -> createdBy(v);
       case "RunInputArtifacts" -> runArtifacts(v, true);
       case "RunOutputArtifacts" -> runArtifacts(v, false);
+      case "FetchOrgInfoFromEntity" -> orgEntity(v);
       default -> throw new GqlError("Cannot query unknown operation " + op);
     };
   }
@@ -381,37 +504,68 @@ public final class FakeWandbServer implements AutoCloseable {
   }
 
   private Object upsertBucket(JsonNode v) {
+    String key =
+        v.path("entityName").asText()
+            + "/"
+            + v.path("modelName").asText()
+            + "/"
+            + v.path("name").asText();
+    RunRec existing = runs.get(key);
+    if (existing != null) {
+      // An upsert of a known run: only its state may change here.
+      if (v.hasNonNull("state")) {
+        existing.state = v.get("state").asText();
+      }
+      return Map.of("upsertBucket", Map.of("bucket", bucket(existing), "inserted", false));
+    }
     RunRec r = new RunRec();
-    r.entity = v.path("entity").asText();
-    r.project = v.path("project").asText();
+    r.entity = v.path("entityName").asText();
+    r.project = v.path("modelName").asText();
     r.name = v.path("name").asText();
     if (!r.name.matches("[a-z0-9]{8}")) {
       throw new GqlError("invalid run name " + r.name);
     }
     r.displayName = v.path("displayName").asText(null);
     r.jobType = v.path("jobType").asText(null);
-    runs.put(r.entity + "/" + r.project + "/" + r.name, r);
-    return Map.of(
-        "upsertBucket",
+    r.state = v.path("state").asText("running");
+    runs.put(key, r);
+    return Map.of("upsertBucket", Map.of("bucket", bucket(r), "inserted", true));
+  }
+
+  private static Map<String, Object> bucket(RunRec r) {
+    Map<String, Object> b = runNode(r);
+    b.put("id", "Run:" + r.name);
+    b.put(
+        "project",
         Map.of(
-            "bucket",
-            Map.of(
-                "id",
-                "Run:" + r.name,
-                "name",
-                r.name,
-                "displayName",
-                r.displayName,
-                "project",
-                Map.of(
-                    "id",
-                    "Project:" + r.project,
-                    "name",
-                    r.project,
-                    "entity",
-                    Map.of("id", "Entity:" + r.entity, "name", r.entity))),
-            "inserted",
-            true));
+            "id",
+            "Project:" + r.project,
+            "name",
+            r.project,
+            "entity",
+            Map.of("id", "Entity:" + r.entity, "name", r.entity)));
+    return b;
+  }
+
+  /** The state W&amp;B would show for a run created through {@code UpsertBucket}. */
+  public String runState(String entity, String project, String runName) {
+    synchronized (lock) {
+      RunRec r = runs.get(entity + "/" + project + "/" + runName);
+      return r == null ? null : r.state;
+    }
+  }
+
+  /** Names of the runs created in {@code entity/project}, in creation order. */
+  public List<String> runNames(String entity, String project) {
+    synchronized (lock) {
+      List<String> out = new ArrayList<>();
+      for (RunRec r : runs.values()) {
+        if (r.entity.equals(entity) && r.project.equals(project)) {
+          out.add(r.name);
+        }
+      }
+      return out;
+    }
   }
 
   private Coll coll(String entity, String project, String name) {
@@ -482,7 +636,7 @@ public final class FakeWandbServer implements AutoCloseable {
       a.digest = digest;
       a.description = in.path("description").asText(null);
       a.metadata = in.path("metadata").asText(null);
-      a.ttl = in.has("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : null;
+      setTtl(a, in);
       Art upserted = a;
       a.tags.clear();
       in.path("tags").forEach(t -> upserted.tags.add(t.path("tagName").asText()));
@@ -502,7 +656,7 @@ public final class FakeWandbServer implements AutoCloseable {
     a.type = type;
     a.description = in.path("description").asText(null);
     a.metadata = in.path("metadata").asText(null);
-    a.ttl = in.has("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : null;
+    setTtl(a, in);
     Art fresh = a;
     in.path("tags").forEach(t -> fresh.tags.add(t.path("tagName").asText()));
     in.path("aliases").forEach(al -> fresh.pendingAliases.add(al.path("alias").asText()));
@@ -511,6 +665,16 @@ public final class FakeWandbServer implements AutoCloseable {
     a.run = run;
     arts.put(a.id, a);
     return Map.of("createArtifact", Map.of("artifact", created(a, c)));
+  }
+
+  /** -1 or absent: inherit the team default; -2: none; N: N seconds. */
+  private void setTtl(Art a, JsonNode in) {
+    long ttl = in.hasNonNull("ttlDurationSeconds") ? in.get("ttlDurationSeconds").asLong() : -1;
+    if (ttl == 0 || ttl < -2) {
+      throw new GqlError("invalid ttlDurationSeconds " + ttl);
+    }
+    a.ttlInherited = ttl == -1;
+    a.ttl = ttl == -1 ? teamTtlSeconds : ttl == -2 ? null : Long.valueOf(ttl);
   }
 
   private Map<String, Object> created(Art a, Coll c) {
@@ -535,35 +699,105 @@ public final class FakeWandbServer implements AutoCloseable {
     return null;
   }
 
+  private static final Map<String, String> MANIFEST_NAMES =
+      Map.of(
+          "FULL", "wandb_manifest.json",
+          "INCREMENTAL", "wandb_manifest.incremental.json",
+          "PATCH", "wandb_manifest.patch.json");
+
+  /**
+   * {@code createArtifactManifest}: one record per artifact and file name (the normal flow calls it
+   * twice, the second time with the digest). PATCH manifests (wandb-core sends them for artifacts
+   * with a {@code distributedID}) get their upload URL from {@code updateArtifactManifest}.
+   */
   private Object createManifest(JsonNode in) {
     Art a = art(in.path("artifactID").asText());
     if (!a.state.equals("PENDING")) {
       throw new GqlError("artifact " + a.id + " is not pending");
     }
-    if (!"wandb_manifest.json".equals(in.path("name").asText())
-        || !"FULL".equals(in.path("type").asText())) {
-      throw new GqlError("unexpected manifest name or type");
+    String type = in.path("type").asText("FULL");
+    String name = in.path("name").asText();
+    if (!name.equals(MANIFEST_NAMES.get(type))) {
+      throw new GqlError("manifest of type " + type + " must be named " + MANIFEST_NAMES.get(type));
     }
-    a.manifestDigests.add(in.path("digest").asText());
+    if (type.equals("PATCH") != (a.distributedId != null)) {
+      throw new GqlError("PATCH manifests are for distributed artifacts only, and they need one");
+    }
+    if (type.equals("INCREMENTAL")) {
+      throw new GqlError("incremental manifests are not modelled");
+    }
+    if (!runs.containsKey(a.seq.entity + "/" + a.seq.project + "/" + in.path("runName").asText())) {
+      // Each writer of a distributed save names its own run (saver.go); it must exist.
+      throw new GqlError("run " + in.path("runName").asText() + " not found");
+    }
+    if (in.hasNonNull("baseArtifactID")) {
+      Art base = art(in.get("baseArtifactID").asText());
+      if (base.seq != a.seq || !base.state.equals("COMMITTED")) {
+        throw new GqlError("baseArtifactID must be a committed version of " + a.seq.name);
+      }
+    }
+    ManifestRec rec = a.manifestRecs.get(name);
+    if (rec == null) {
+      rec = new ManifestRec();
+      rec.id = "ArtifactManifest:" + (nextId++);
+      rec.name = name;
+      rec.type = type;
+      rec.art = a;
+      a.manifestRecs.put(name, rec);
+    }
+    rec.digest = in.path("digest").asText();
+    rec.baseArtifactId = in.path("baseArtifactID").asText(null);
+    a.manifestDigests.add(rec.digest);
     Map<String, Object> file = new LinkedHashMap<>();
-    file.put("id", "File:manifest-" + a.id);
-    file.put("name", "wandb_manifest.json");
-    if (in.path("includeUpload").asBoolean(false)) {
-      file.put(
-          "uploadUrl",
-          storageUrl()
-              + "/manifest/"
-              + ArtifactIds.toHex(a.id)
-              + "?digest="
-              + java.net.URLEncoder.encode(in.path("digest").asText(), StandardCharsets.UTF_8));
-      file.put("uploadHeaders", List.of("Content-Type:application/json"));
-    } else {
-      file.put("uploadUrl", null);
-      file.put("uploadHeaders", List.of());
-    }
+    file.put("id", "File:" + rec.id);
+    boolean full = type.equals("FULL") && !rec.digest.isEmpty();
+    file.put("uploadUrl", full ? manifestUploadUrl(rec) : null);
+    file.put("uploadHeaders", full ? List.of("Content-Type:application/json") : List.of());
     return Map.of(
-        "createArtifactManifest",
-        Map.of("artifactManifest", Map.of("id", "ArtifactManifest:" + a.id, "file", file)));
+        "createArtifactManifest", Map.of("artifactManifest", Map.of("id", rec.id, "file", file)));
+  }
+
+  private String manifestUploadUrl(ManifestRec rec) {
+    return storageUrl()
+        + "/manifest/"
+        + ArtifactIds.toHex(rec.art.id)
+        + "?name="
+        + rec.name
+        + "&digest="
+        + java.net.URLEncoder.encode(rec.digest, StandardCharsets.UTF_8);
+  }
+
+  private ManifestRec manifestRec(String id) {
+    for (Art a : arts.values()) {
+      for (ManifestRec rec : a.manifestRecs.values()) {
+        if (rec.id.equals(id)) {
+          return rec;
+        }
+      }
+    }
+    throw new GqlError("artifact manifest " + id + " not found");
+  }
+
+  /** {@code updateArtifactManifest}: sets the digest of a manifest record, hands out its URL. */
+  private Object updateManifest(JsonNode in) {
+    ManifestRec rec = manifestRec(in.path("artifactManifestID").asText());
+    if (!rec.art.state.equals("PENDING")) {
+      throw new GqlError("artifact " + rec.art.id + " is not pending");
+    }
+    if (!in.hasNonNull("digest") || in.get("digest").asText().isEmpty()) {
+      throw new GqlError("updateArtifactManifest needs the manifest file's digest");
+    }
+    rec.digest = in.get("digest").asText();
+    if (in.hasNonNull("baseArtifactID")) {
+      rec.baseArtifactId = in.get("baseArtifactID").asText();
+    }
+    rec.art.manifestDigests.add(rec.digest);
+    Map<String, Object> file = new LinkedHashMap<>();
+    file.put("id", "File:" + rec.id);
+    file.put("uploadUrl", manifestUploadUrl(rec));
+    file.put("uploadHeaders", List.of("Content-Type:application/json"));
+    return Map.of(
+        "updateArtifactManifest", Map.of("artifactManifest", Map.of("id", rec.id, "file", file)));
   }
 
   private Object createFiles(JsonNode v) {
@@ -573,8 +807,12 @@ public final class FakeWandbServer implements AutoCloseable {
     List<Object> edges = new ArrayList<>();
     for (JsonNode spec : v.path("artifactFiles")) {
       Art a = art(spec.path("artifactID").asText());
-      if (!spec.path("artifactManifestID").asText().equals("ArtifactManifest:" + a.id)) {
-        throw new GqlError("bad artifactManifestID");
+      if (!a.state.equals("PENDING")) {
+        throw new GqlError("artifact " + a.id + " is not pending");
+      }
+      ManifestRec rec = manifestRec(spec.path("artifactManifestID").asText());
+      if (rec.art != a) {
+        throw new GqlError("artifactManifestID " + rec.id + " is not a manifest of " + a.id);
       }
       String md5 = spec.path("md5").asText();
       String hex = Digests.base64ToHex(md5);
@@ -582,6 +820,7 @@ public final class FakeWandbServer implements AutoCloseable {
       node.put("id", "File:" + hex);
       node.put("name", spec.path("name").asText());
       node.put("displayName", spec.path("name").asText());
+      node.put("directUrl", storageUrl() + "/get/" + hex);
       node.put("storagePath", "wandb_artifacts/" + hex);
       node.put("uploadMultipartUrls", null);
       if (blobs.containsKey(md5)) {
@@ -653,6 +892,9 @@ public final class FakeWandbServer implements AutoCloseable {
     if (!a.state.equals("PENDING")) {
       throw new GqlError("artifact " + id + " is not pending");
     }
+    if (a.distributedId != null) {
+      a.manifest = mergePatches(a);
+    }
     if (a.manifest == null) {
       throw new GqlError("artifact " + id + " has no uploaded manifest");
     }
@@ -671,7 +913,12 @@ public final class FakeWandbServer implements AutoCloseable {
         throw new GqlError("file " + p + " has no birthArtifactID");
       }
     }
-    if (!digester.finish().equals(a.digest)) {
+    String manifestDigest = digester.finish();
+    if (a.distributedId != null) {
+      // The server derives the version's digest from the merged manifest (a model: wandb's
+      // distributed writers each send their own partial digest, so none of them can be "the" one).
+      a.digest = manifestDigest;
+    } else if (!manifestDigest.equals(a.digest)) {
       throw new GqlError("manifest does not match the artifact digest");
     }
     Coll c = a.seq;
@@ -688,6 +935,45 @@ public final class FakeWandbServer implements AutoCloseable {
     return Map.of(
         "commitArtifact",
         Map.of("artifact", Map.of("id", a.id, "digest", a.digest, "versionIndex", a.versionIndex)));
+  }
+
+  /**
+   * The manifest of a distributed artifact at commit: the union of its uploaded PATCH manifests
+   * (later uploads win per path), or, with {@link #patchesApplyOverBase}, those applied over the
+   * manifest of the PATCH record's {@code baseArtifactID}.
+   */
+  private byte[] mergePatches(Art a) throws IOException {
+    if (a.patches.isEmpty()) {
+      throw new GqlError("distributed artifact " + a.id + " has no uploaded PATCH manifest");
+    }
+    ObjectNode merged = JSON.createObjectNode();
+    ObjectNode contents = JSON.createObjectNode();
+    ManifestRec rec = a.manifestRecs.get(MANIFEST_NAMES.get("PATCH"));
+    if (patchesApplyOverBase && rec != null && rec.baseArtifactId != null) {
+      Art base = art(rec.baseArtifactId);
+      JSON.readTree(base.manifest)
+          .path("contents")
+          .fields()
+          .forEachRemaining(e -> contents.set(e.getKey(), e.getValue()));
+    }
+    JsonNode last = null;
+    for (byte[] patch : a.patches) {
+      last = JSON.readTree(patch);
+      if (last.path("version").asInt() != 1) {
+        throw new GqlError("PATCH manifest of " + a.id + " is not a v1 manifest");
+      }
+      last.path("contents").fields().forEachRemaining(e -> contents.set(e.getKey(), e.getValue()));
+    }
+    merged.put("version", 1);
+    merged.put("storagePolicy", "wandb-storage-policy-v1");
+    merged.set("storagePolicyConfig", last.path("storagePolicyConfig"));
+    ObjectNode sorted = JSON.createObjectNode();
+    List<String> paths = new ArrayList<>();
+    contents.fieldNames().forEachRemaining(paths::add);
+    paths.sort(Digests.CODE_POINT_ORDER);
+    paths.forEach(p -> sorted.set(p, contents.get(p)));
+    merged.set("contents", sorted);
+    return JSON.writeValueAsBytes(merged);
   }
 
   private static void setAlias(Coll c, Member m, String alias) {
@@ -762,14 +1048,20 @@ public final class FakeWandbServer implements AutoCloseable {
     f.put("description", a.description);
     f.put("metadata", a.metadata);
     f.put("ttlDurationSeconds", a.ttl == null ? -2 : a.ttl);
-    f.put("ttlIsInherited", false);
+    f.put("ttlIsInherited", a.ttlInherited);
     f.put("tags", a.tags.stream().map(t -> Map.of("name", t)).toList());
     List<Object> aliases = new ArrayList<>();
     for (Coll c : colls.values()) {
       for (Member m : c.members) {
         if (m.art == a) {
           m.aliases.forEach(
-              al -> aliases.add(Map.of("artifactCollection", Map.of("name", c.name), "alias", al)));
+              al ->
+                  aliases.add(
+                      Map.of(
+                          "artifactCollection",
+                          Map.of("__typename", typename(c), "name", c.name),
+                          "alias",
+                          al)));
         }
       }
     }
@@ -805,21 +1097,28 @@ public final class FakeWandbServer implements AutoCloseable {
   }
 
   /** URLs for given entries; only bytes stored under the named birth artifact are found. */
-  private Object filesByManifestEntries(JsonNode v) {
-    art(v.path("id").asText());
-    if (!"V2".equals(v.path("storageLayout").asText())) {
-      throw new GqlError("storageLayout must be V2");
+  private Object filesByManifestEntries(JsonNode v) throws IOException {
+    Art a = art(v.path("id").asText());
+    String layout = "V1";
+    if (a.manifest != null) {
+      layout =
+          JSON.readTree(a.manifest).path("storagePolicyConfig").path("storageLayout").asText("V1");
+    }
+    if (!layout.equals(v.path("storageLayout").asText())) {
+      throw new GqlError(
+          "storageLayout " + v.path("storageLayout").asText() + " is not the manifest's " + layout);
     }
     List<Object> edges = new ArrayList<>();
     for (JsonNode e : v.path("entries")) {
       String md5 = e.path("digest").asText();
-      Map<String, Object> node = new LinkedHashMap<>();
-      node.put("name", e.path("name").asText());
       boolean stored =
           blobs.containsKey(md5) && births.get(md5).equals(e.path("birthArtifactID").asText());
-      node.put(
-          "directUrl",
-          stored ? storageUrl() + "/get/" + Digests.base64ToHex(md5) + "?X-Sig=xyz" : null);
+      if (!stored) {
+        continue; // directUrl is non-null: an entry the server cannot find is left out.
+      }
+      Map<String, Object> node = new LinkedHashMap<>();
+      node.put("name", e.path("name").asText());
+      node.put("directUrl", storageUrl() + "/get/" + Digests.base64ToHex(md5) + "?X-Sig=xyz");
       edges.add(Map.of("node", node));
     }
     return Map.of("artifact", Map.of("filesByManifestEntries", Map.of("edges", edges)));
@@ -874,15 +1173,24 @@ public final class FakeWandbServer implements AutoCloseable {
 
   private record Edge(Map<String, Object> edge) {}
 
+  private static String typename(Coll c) {
+    return c.portfolio ? "ArtifactPortfolio" : "ArtifactSequence";
+  }
+
   private Map<String, Object> collectionNode(Coll c) {
+    return collectionNode(c, "READY");
+  }
+
+  private Map<String, Object> collectionNode(Coll c, String state) {
     Map<String, Object> n = new LinkedHashMap<>();
-    n.put("__typename", c.portfolio ? "ArtifactPortfolio" : "ArtifactSequence");
+    n.put("__typename", typename(c));
     n.put("id", c.id);
     n.put("name", c.name);
     n.put("description", c.description);
     n.put("createdAt", c.createdAt);
+    n.put("state", state);
     n.put("defaultArtifactType", Map.of("name", c.type));
-    n.put("tags", Map.of("edges", List.of()));
+    n.put("tags", Map.of("edges", c.tags.stream().map(t -> Map.of("node", tagNode(t))).toList()));
     long committed = c.members.stream().filter(m -> m.art.state.equals("COMMITTED")).count();
     n.put("artifacts", Map.of("totalCount", committed));
     return n;
@@ -1001,9 +1309,8 @@ public final class FakeWandbServer implements AutoCloseable {
     if (in.has("metadata")) {
       a.metadata = in.get("metadata").asText();
     }
-    if (in.has("ttlDurationSeconds")) {
-      long ttl = in.get("ttlDurationSeconds").asLong();
-      a.ttl = ttl > 0 ? ttl : null;
+    if (in.hasNonNull("ttlDurationSeconds")) {
+      setTtl(a, in);
     }
     in.path("tagsToAdd")
         .forEach(
@@ -1058,7 +1365,7 @@ public final class FakeWandbServer implements AutoCloseable {
         it.remove();
         return Map.of(
             c.portfolio ? "deleteArtifactPortfolio" : "deleteArtifactSequence",
-            Map.of("artifactCollection", Map.of("id", id)));
+            Map.of("artifactCollection", collectionNode(c, "DELETED")));
       }
     }
     throw new GqlError("collection " + id + " not found");
@@ -1072,6 +1379,11 @@ public final class FakeWandbServer implements AutoCloseable {
     String entity = in.path("entityName").asText();
     String project = in.path("projectName").asText();
     String name = in.path("artifactPortfolioName").asText();
+    if (project.startsWith("wandb-registry-")
+        && orgs.values().stream().noneMatch(o -> o[1].equals(entity))) {
+      // Registries belong to the organization's entity (wandb resolves it before linking).
+      throw new GqlError("project " + project + " not found for entity " + entity);
+    }
     Coll c = coll(entity, project, name);
     if (c == null) {
       c = new Coll();
@@ -1105,6 +1417,130 @@ public final class FakeWandbServer implements AutoCloseable {
     return Map.of("linkArtifact", Map.of("versionIndex", m.index));
   }
 
+  private static Map<String, Object> tagNode(String tag) {
+    return Map.of("id", "Tag:" + tag, "name", tag);
+  }
+
+  private Coll collById(String id) {
+    for (Coll c : colls.values()) {
+      if (c.id.equals(id)) {
+        return c;
+      }
+    }
+    throw new GqlError("artifact collection " + id + " not found");
+  }
+
+  /** {@code unlinkArtifact}: removes a version from a portfolio (never from its own sequence). */
+  private Object unlink(JsonNode in) {
+    Coll c = collById(in.path("artifactPortfolioID").asText());
+    if (!c.portfolio) {
+      throw new GqlError(c.name + " is not a portfolio; versions are deleted, not unlinked");
+    }
+    Member m = member(c, in.path("artifactID").asText());
+    boolean wasLatest = m.aliases.contains("latest");
+    c.members.remove(m);
+    if (wasLatest) {
+      c.members.stream()
+          .max(Comparator.comparingInt(o -> o.index))
+          .ifPresent(o -> o.aliases.add("latest"));
+    }
+    return Map.of("unlinkArtifact", Map.of("success", true));
+  }
+
+  private Object updateCollection(JsonNode in, boolean portfolio, String field) {
+    Coll c = collById(in.path(portfolio ? "artifactPortfolioID" : "artifactSequenceID").asText());
+    if (c.portfolio != portfolio) {
+      throw new GqlError(
+          c.name + " is not an " + (portfolio ? "ArtifactPortfolio" : "ArtifactSequence"));
+    }
+    if (in.hasNonNull("description")) {
+      c.description = in.get("description").asText();
+    }
+    if (in.hasNonNull("name")) {
+      String name = in.get("name").asText();
+      if (coll(c.entity, c.project, name) != null) {
+        throw new GqlError("artifact collection " + name + " already exists");
+      }
+      colls.remove(c.entity + "/" + c.project + "/" + c.name);
+      c.name = name;
+      colls.put(c.entity + "/" + c.project + "/" + c.name, c);
+    }
+    return Map.of(field, Map.of("artifactCollection", collectionNode(c)));
+  }
+
+  private Object moveCollection(JsonNode in) {
+    Coll c = collById(in.path("artifactSequenceID").asText());
+    if (c.portfolio) {
+      throw new GqlError(c.name + " is not an ArtifactSequence");
+    }
+    c.type = in.path("destinationArtifactTypeName").asText();
+    for (Member m : c.members) {
+      m.art.type = c.type;
+    }
+    for (Art a : arts.values()) {
+      if (a.seq == c) {
+        a.type = c.type;
+      }
+    }
+    return Map.of("moveArtifactSequence", Map.of("artifactCollection", collectionNode(c)));
+  }
+
+  private Object collectionTags(JsonNode in, boolean add) {
+    Coll c =
+        coll(
+            in.path("entityName").asText(),
+            in.path("projectName").asText(),
+            in.path("artifactCollectionName").asText());
+    if (c == null) {
+      throw new GqlError(
+          "artifact collection " + in.path("artifactCollectionName").asText() + " not found");
+    }
+    if (in.path("tags").size() > 20) {
+      throw new GqlError("at most 20 tags per call");
+    }
+    List<Object> tags = new ArrayList<>();
+    for (JsonNode t : in.path("tags")) {
+      String tag = t.path("tagName").asText();
+      if (!tag.matches("(?U)[-\\w]+( +[-\\w]+)*") || tag.length() > 128) {
+        throw new GqlError("invalid tag " + tag);
+      }
+      if (add && !c.tags.contains(tag)) {
+        c.tags.add(tag);
+      } else if (!add) {
+        c.tags.remove(tag);
+      }
+      tags.add(tagNode(tag));
+    }
+    return add
+        ? Map.of("createArtifactCollectionTagAssignments", Map.of("tags", tags))
+        : Map.of("deleteArtifactCollectionTagAssignments", Map.of("success", true));
+  }
+
+  /** Entities in an organization: {@link #organization} maps a team entity to its org. */
+  private final Map<String, String[]> orgs = new HashMap<>();
+
+  /**
+   * Makes {@code entity} part of organization {@code org}, whose own entity is {@code orgEntity}.
+   */
+  public void organization(String entity, String org, String orgEntity) {
+    synchronized (lock) {
+      orgs.put(entity, new String[] {org, orgEntity});
+    }
+  }
+
+  private Object orgEntity(JsonNode v) {
+    String entity = v.path("entity").asText();
+    String[] org = orgs.get(entity);
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("id", "Entity:" + entity);
+    e.put("name", entity);
+    e.put(
+        "organization",
+        org == null ? null : Map.of("name", org[0], "orgEntity", Map.of("name", org[1])));
+    e.put("user", null); // Entities of this fake are team entities.
+    return Map.of("entity", e);
+  }
+
   private Object use(JsonNode in) {
     RunRec r =
         runs.get(
@@ -1117,6 +1553,19 @@ public final class FakeWandbServer implements AutoCloseable {
       throw new GqlError("run " + in.path("runName").asText() + " not found");
     }
     Art a = art(in.path("artifactID").asText());
+    boolean elsewhere = !a.seq.entity.equals(r.entity) || !a.seq.project.equals(r.project);
+    if (elsewhere
+        && !(a.seq.entity.equals(in.path("artifactEntityName").asText())
+            && a.seq.project.equals(in.path("artifactProjectName").asText()))) {
+      throw new GqlError(
+          "artifact "
+              + a.id
+              + " is not in project "
+              + r.entity
+              + "/"
+              + r.project
+              + "; name its project with artifactEntityName/artifactProjectName");
+    }
     if (!r.inputs.contains(a)) {
       r.inputs.add(a);
     }
@@ -1248,10 +1697,16 @@ public final class FakeWandbServer implements AutoCloseable {
       if (method.equals("PUT") && path.startsWith("/manifest/")) {
         Art a = arts.get(ArtifactIds.fromHex(path.substring("/manifest/".length())));
         String digest = request.getRequestUrl().queryParameter("digest");
-        if (a == null || !Digests.md5Base64(body).equals(digest)) {
+        ManifestRec rec =
+            a == null ? null : a.manifestRecs.get(request.getRequestUrl().queryParameter("name"));
+        if (rec == null || !digest.equals(rec.digest) || !Digests.md5Base64(body).equals(digest)) {
           return new MockResponse().setResponseCode(400).setBody("BadDigest");
         }
-        a.manifest = body;
+        if (rec.type.equals("PATCH")) {
+          a.patches.add(body);
+        } else {
+          a.manifest = body;
+        }
         return new MockResponse();
       }
       if (method.equals("GET") && path.startsWith("/manifest/")) {

@@ -82,6 +82,7 @@ class ArtifactSinkWandbITCase {
     reader.close();
     server.close();
     assertThat(server.authViolations).as("storage requests carrying the API key").isEmpty();
+    assertThat(server.schemaViolations).as("requests W&B's SDK-derived schema refuses").isEmpty();
   }
 
   /**

@@ -60,6 +60,7 @@ class ArtifactSourceWandbITCase {
     writer.close();
     server.close();
     assertThat(server.authViolations).as("storage requests carrying the API key").isEmpty();
+    assertThat(server.schemaViolations).as("requests W&B's SDK-derived schema refuses").isEmpty();
   }
 
   @Test

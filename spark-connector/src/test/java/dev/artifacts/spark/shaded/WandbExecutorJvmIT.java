@@ -104,12 +104,13 @@ class WandbExecutorJvmIT {
           for (ManifestEntry e : entries) {
             assertThat(driverCache.resolve(CachePaths.md5Path(e.digest()))).doesNotExist();
           }
-          assertThat(server.count("ArtifactFilesByManifestEntries")).isGreaterThanOrEqualTo(4);
+          assertThat(server.count("ArtifactFileURLsByManifestEntries")).isGreaterThanOrEqualTo(4);
         }
       } finally {
         spark.stop();
       }
       assertThat(server.authViolations).isEmpty();
+      assertThat(server.schemaViolations).as("requests W&B's SDK-derived schema refuses").isEmpty();
     }
   }
 }

@@ -1,16 +1,20 @@
 package dev.artifacts.common.registry.wandb;
 
 /**
- * The GraphQL documents this backend sends. Operation names, arguments and input shapes are those
- * of wandb-core ({@code core/api/graphql/*.graphql}) and the Python client ({@code
- * wandb/sdk/artifacts/_generated/operations.py}) as summarised in WANDB-FORMAT.md §7; W&amp;B's
- * schema is not public, so field selections beyond what those documents show are marked.
+ * Every GraphQL document this backend sends: each non-private {@code static final String} here is
+ * one complete document (the test {@code WandbGraphqlDocumentsTest} validates all of them against
+ * the SDL schema derived from W&amp;B's SDK, {@code
+ * common/src/test/resources/wandb/schema.graphqls}). Operation names, variables and input shapes
+ * are those of wandb-core ({@code core/api/graphql/*.graphql}) or of the Python client ({@code
+ * wandb/sdk/artifacts/_generated/operations.py}); where a document names an input type in a
+ * variable, the SDK names that same type; where the SDK writes an input object inline, so do we.
+ * Selections beyond the SDK's are marked.
  */
 final class Gql {
   private Gql() {}
 
   /** The artifact fields every read selects (§7.4 step 1, plus {@code createdBy} for lineage). */
-  static final String ARTIFACT_FRAGMENT =
+  private static final String ARTIFACT_FRAGMENT =
       """
       fragment ArtifactFields on Artifact {
         id digest state size versionIndex fileCount
@@ -27,9 +31,9 @@ final class Gql {
   static final String UPSERT_BUCKET =
       """
       mutation UpsertBucket($name: String, $project: String, $entity: String,
-          $displayName: String, $jobType: String, $host: String) {
+          $displayName: String, $jobType: String, $host: String, $state: String) {
         upsertBucket(input: {name: $name, modelName: $project, entityName: $entity,
-            displayName: $displayName, jobType: $jobType, host: $host}) {
+            displayName: $displayName, jobType: $jobType, host: $host, state: $state}) {
           bucket { id name displayName project { id name entity { id name } } }
           inserted
         }
@@ -45,11 +49,48 @@ final class Gql {
       }
       """;
 
+  /**
+   * wandb-core's {@code mutation_create_artifact_manifest.graphql}: the input is written inline and
+   * {@code includeUpload} is a variable that only gates {@code uploadUrl}/{@code uploadHeaders}.
+   */
   static final String CREATE_ARTIFACT_MANIFEST =
       """
-      mutation CreateArtifactManifest($input: CreateArtifactManifestInput!) {
-        createArtifactManifest(input: $input) {
-          artifactManifest { id file { id name uploadUrl uploadHeaders } }
+      mutation CreateArtifactManifest($artifactID: ID!, $baseArtifactID: ID, $name: String!,
+          $digest: String!, $entityName: String!, $projectName: String!, $runName: String!,
+          $manifestType: ArtifactManifestType!, $includeUpload: Boolean!) {
+        createArtifactManifest(input: {artifactID: $artifactID, baseArtifactID: $baseArtifactID,
+            name: $name, digest: $digest, entityName: $entityName, projectName: $projectName,
+            runName: $runName, type: $manifestType}) {
+          artifactManifest {
+            id
+            file {
+              id
+              uploadUrl @include(if: $includeUpload)
+              uploadHeaders @include(if: $includeUpload)
+            }
+          }
+        }
+      }
+      """;
+
+  /**
+   * wandb-core's {@code mutation_update_artifact_manifest.graphql}: how the finishing writer of a
+   * distributed ({@code PATCH}) or incremental manifest sets its digest and gets its upload URL.
+   */
+  static final String UPDATE_ARTIFACT_MANIFEST =
+      """
+      mutation UpdateArtifactManifest($artifactManifestID: ID!, $digest: String,
+          $baseArtifactID: ID, $includeUpload: Boolean!) {
+        updateArtifactManifest(input: {artifactManifestID: $artifactManifestID, digest: $digest,
+            baseArtifactID: $baseArtifactID}) {
+          artifactManifest {
+            id
+            file {
+              id
+              uploadUrl @include(if: $includeUpload)
+              uploadHeaders @include(if: $includeUpload)
+            }
+          }
         }
       }
       """;
@@ -62,7 +103,7 @@ final class Gql {
           files {
             edges {
               node {
-                id name displayName storagePath uploadUrl uploadHeaders
+                storagePath uploadUrl uploadHeaders
                 uploadMultipartUrls { uploadID uploadUrlParts { partNumber uploadUrl } }
                 artifact { id }
               }
@@ -137,11 +178,11 @@ final class Gql {
   /** wandb-core's per-entry URL lookup (§7.4 step 3), used for single files on executors. */
   static final String FILES_BY_MANIFEST_ENTRIES =
       """
-      query ArtifactFilesByManifestEntries($id: ID!, $storageLayout: String!, \
-      $entries: [ArtifactManifestEntryInput!], $storageRegion: String) {
+      query ArtifactFileURLsByManifestEntries($id: ID!, $entries: [ArtifactManifestEntryInput!],
+          $storageLayout: String!, $manifestVersion: String!, $storageRegion: String) {
         artifact(id: $id) {
-          filesByManifestEntries(storageLayout: $storageLayout, manifestVersion: "1", \
-      entries: $entries, storageRegion: $storageRegion) {
+          filesByManifestEntries(storageLayout: $storageLayout, manifestVersion: $manifestVersion,
+              entries: $entries, storageRegion: $storageRegion) {
             edges { node { name directUrl } }
           }
         }
@@ -235,17 +276,82 @@ final class Gql {
       }
       """;
 
+  /** The Python client's shape: the input object is written inline around an {@code ID!}. */
   static final String DELETE_SEQUENCE =
       """
-      mutation DeleteArtifactSequence($input: DeleteArtifactSequenceInput!) {
-        deleteArtifactSequence(input: $input) { artifactCollection { id } }
+      mutation DeleteArtifactSequence($id: ID!) {
+        deleteArtifactSequence(input: {artifactSequenceID: $id}) {
+          artifactCollection { __typename state }
+        }
       }
       """;
 
   static final String DELETE_PORTFOLIO =
       """
-      mutation DeleteArtifactPortfolio($input: DeleteArtifactPortfolioInput!) {
-        deleteArtifactPortfolio(input: $input) { artifactCollection { id } }
+      mutation DeleteArtifactPortfolio($id: ID!) {
+        deleteArtifactPortfolio(input: {artifactPortfolioID: $id}) {
+          artifactCollection { __typename state }
+        }
+      }
+      """;
+
+  static final String UNLINK_ARTIFACT =
+      """
+      mutation UnlinkArtifact($input: UnlinkArtifactInput!) {
+        unlinkArtifact(input: $input) { success }
+      }
+      """;
+
+  /** Rename or describe a source collection (Python {@code UPDATE_ARTIFACT_SEQUENCE_GQL}). */
+  static final String UPDATE_SEQUENCE =
+      """
+      mutation UpdateArtifactSequence($input: UpdateArtifactSequenceInput!) {
+        updateArtifactSequence(input: $input) { artifactCollection { __typename id name } }
+      }
+      """;
+
+  static final String UPDATE_PORTFOLIO =
+      """
+      mutation UpdateArtifactPortfolio($input: UpdateArtifactPortfolioInput!) {
+        updateArtifactPortfolio(input: $input) { artifactCollection { __typename id name } }
+      }
+      """;
+
+  /** Change a source collection's type (Python {@code UPDATE_ARTIFACT_SEQUENCE_TYPE_GQL}). */
+  static final String MOVE_SEQUENCE =
+      """
+      mutation UpdateArtifactSequenceType($input: MoveArtifactSequenceInput!) {
+        moveArtifactSequence(input: $input) { artifactCollection { __typename id name } }
+      }
+      """;
+
+  static final String ADD_COLLECTION_TAGS =
+      """
+      mutation AddArtifactCollectionTags($input: CreateArtifactCollectionTagAssignmentsInput!) {
+        createArtifactCollectionTagAssignments(input: $input) { tags { id name } }
+      }
+      """;
+
+  static final String DELETE_COLLECTION_TAGS =
+      """
+      mutation DeleteArtifactCollectionTags(
+          $input: DeleteArtifactCollectionTagAssignmentsInput!) {
+        deleteArtifactCollectionTagAssignments(input: $input) { success }
+      }
+      """;
+
+  /**
+   * The organizations of an entity, to find the org entity that owns {@code wandb-registry-*}
+   * projects (Python {@code FETCH_ORG_INFO_FROM_ENTITY_GQL}; a team entity has one organization, a
+   * personal entity those of its user).
+   */
+  static final String ORG_INFO =
+      """
+      query FetchOrgInfoFromEntity($entity: String!) {
+        entity(name: $entity) {
+          organization { name orgEntity { name } }
+          user { organizations { name orgEntity { name } } }
+        }
       }
       """;
 
@@ -275,7 +381,7 @@ final class Gql {
       """;
 
   /** {@code %s} is {@code inputArtifacts} or {@code outputArtifacts}. */
-  static final String RUN_ARTIFACTS =
+  private static final String RUN_ARTIFACTS =
       """
       query Run%1$s($entity: String!, $project: String!, $run: String!, $cursor: String,
           $perPage: Int) {
@@ -290,4 +396,9 @@ final class Gql {
       }
       """
           + ARTIFACT_FRAGMENT;
+
+  static final String RUN_INPUT_ARTIFACTS =
+      RUN_ARTIFACTS.formatted("InputArtifacts", "inputArtifacts");
+  static final String RUN_OUTPUT_ARTIFACTS =
+      RUN_ARTIFACTS.formatted("OutputArtifacts", "outputArtifacts");
 }

@@ -24,9 +24,11 @@ import org.apache.hadoop.util.Progressable;
 /**
  * Read-only Hadoop filesystem for bodies of W&amp;B artifact entries, so that Spark's own file
  * formats (vectorized Parquet, CSV, ...) read W&amp;B-stored files on executors: {@code
- * wandbbody:///<base URL>/<artifact ID>/<birth artifact ID>/<hex MD5>/<size>/f<entry path>.<ext>}
- * (base URL, IDs and entry path base64url-encoded; the file name keeps the entry's extension, which
- * Spark uses to pick a codec).
+ * wandbbody:///<base URL>/<artifact ID>/<storage layout>/<storage region>/<birth artifact ID>/<hex
+ * MD5>/<size>/f<entry path>.<ext>} (base URL, IDs, region and entry path base64url-encoded, {@code
+ * -} for none; the file name keeps the entry's extension, which Spark uses to pick a codec). The
+ * layout and region are the manifest's own {@code storagePolicyConfig}, which {@code
+ * filesByManifestEntries} needs to find the bytes.
  *
  * <p>The URI says everything a machine needs to fetch the body, and nothing secret: {@link
  * #getFileStatus} answers from it without a request; {@link #open} resolves the presigned URL with
@@ -47,7 +49,19 @@ public final class WandbBodyFileSystem extends FileSystem {
 
   private URI uri;
 
-  static URI uri(String baseUrl, String artifactId, ManifestEntry entry) {
+  static URI uri(
+      String baseUrl,
+      String artifactId,
+      String storageLayout,
+      String storageRegion,
+      ManifestEntry entry) {
+    if (!storageLayout.matches("[A-Za-z0-9]+")) {
+      throw new ArtifactException.Corrupted(
+          "Invalid storage layout '"
+              + storageLayout
+              + "' in the manifest of artifact "
+              + artifactId);
+    }
     String path = entry.path();
     String base = path.substring(path.lastIndexOf('/') + 1);
     int dot = base.indexOf('.');
@@ -58,6 +72,10 @@ public final class WandbBodyFileSystem extends FileSystem {
             + enc(baseUrl)
             + "/"
             + enc(artifactId)
+            + "/"
+            + storageLayout
+            + "/"
+            + (storageRegion == null ? "-" : enc(storageRegion))
             + "/"
             + (entry.birthArtifactId() == null ? "-" : enc(entry.birthArtifactId()))
             + "/"
@@ -78,24 +96,31 @@ public final class WandbBodyFileSystem extends FileSystem {
   }
 
   /** A parsed body URI. */
-  private record Body(String baseUrl, String artifactId, ManifestEntry entry) {}
+  private record Body(
+      String baseUrl,
+      String artifactId,
+      String storageLayout,
+      String storageRegion,
+      ManifestEntry entry) {}
 
   private static Body parse(Path p) throws FileNotFoundException {
     String[] parts = p.toUri().getPath().split("/");
-    // "", base, artifact, birth, md5, size, name
-    if (parts.length != 7 || !parts[6].startsWith("f")) {
+    // "", base, artifact, layout, region, birth, md5, size, name
+    if (parts.length != 9 || !parts[8].startsWith("f")) {
       throw new FileNotFoundException(p + " is not a W&B artifact body URI");
     }
     try {
-      String name = parts[6].substring(1);
+      String name = parts[8].substring(1);
       int dot = name.indexOf('.');
       String entryPath = dec(dot < 0 ? name : name.substring(0, dot));
-      Long size = parts[5].equals("-") ? null : Long.parseLong(parts[5]);
-      String birth = parts[3].equals("-") ? null : dec(parts[3]);
-      String digest = Digests.hexToBase64(parts[4].toLowerCase(Locale.ROOT));
+      Long size = parts[7].equals("-") ? null : Long.parseLong(parts[7]);
+      String birth = parts[5].equals("-") ? null : dec(parts[5]);
+      String digest = Digests.hexToBase64(parts[6].toLowerCase(Locale.ROOT));
       return new Body(
           dec(parts[1]),
           dec(parts[2]),
+          parts[3],
+          parts[4].equals("-") ? null : dec(parts[4]),
           new ManifestEntry(entryPath, digest, null, size, birth, Map.of()));
     } catch (IllegalArgumentException e) {
       throw new FileNotFoundException(p + " is not a W&B artifact body URI: " + e.getMessage());
@@ -140,7 +165,9 @@ public final class WandbBodyFileSystem extends FileSystem {
     Body body = parse(f);
     java.nio.file.Path local;
     try {
-      local = registry(body.baseUrl()).body(body.artifactId(), body.entry());
+      local =
+          registry(body.baseUrl())
+              .body(body.artifactId(), body.storageLayout(), body.storageRegion(), body.entry());
     } catch (ArtifactException e) {
       throw new IOException(e.getMessage(), e);
     }

@@ -44,7 +44,7 @@ final class WandbTaskUploads implements TaskUploads {
     }
     Map<String, String> births;
     try {
-      births = registry.uploadFromTask(collection, artifactId, manifestId, committed);
+      births = registry.uploads().uploadFromTask(collection, artifactId, manifestId, committed);
     } catch (ArtifactException e) {
       throw new ArtifactException(
           "Cannot upload " + committed.size() + " files of " + collection + ": " + e.getMessage(),

@@ -65,6 +65,7 @@ class WandbRegistryTest {
     registry.close();
     server.close();
     assertThat(server.authViolations).as("requests to storage carrying Authorization").isEmpty();
+    assertThat(server.schemaViolations).as("requests the SDK-derived schema refuses").isEmpty();
   }
 
   private WandbRegistry open(Path cache) {
@@ -157,8 +158,12 @@ class WandbRegistryTest {
         .contains("{\"artifactCollectionName\":\"ds\",\"alias\":\"latest\"}")
         .contains("\"alias\":\"prod\"");
     assertThat(create.path("tags").toString()).isEqualTo("[{\"tagName\":\"nightly\"}]");
-    JsonNode m1 = vars("CreateArtifactManifest", 0).path("input");
-    JsonNode m2 = vars("CreateArtifactManifest", 1).path("input");
+    // wandb-core's document: the input is inline, includeUpload a variable of its own.
+    JsonNode m1 = vars("CreateArtifactManifest", 0);
+    JsonNode m2 = vars("CreateArtifactManifest", 1);
+    assertThat(m1.path("input").isMissingNode()).isTrue();
+    assertThat(m1.path("manifestType").asText()).isEqualTo("FULL");
+    assertThat(m1.path("name").asText()).isEqualTo("wandb_manifest.json");
     assertThat(m1.path("digest").asText()).isEmpty();
     assertThat(m1.path("includeUpload").asBoolean()).isFalse();
     assertThat(m2.path("includeUpload").asBoolean()).isTrue();
@@ -208,6 +213,129 @@ class WandbRegistryTest {
       }
     }
     throw new AssertionError("no call " + nth + " of " + operation);
+  }
+
+  @Test
+  void onlyBodiesTheDraftAddedAreAnnouncedAndInheritedEntriesKeepTheirBirth() throws IOException {
+    ArtifactDraft d = registry.newDraft(ds, "dataset");
+    d.addFile(file("a.txt", "alpha"), "a.txt");
+    ArtifactVersion v0 = registry.commit(d).version();
+    ArtifactDraft d2 = registry.newDraft(v0);
+    d2.addFile(file("b.txt", "beta"), "b.txt");
+    ArtifactVersion v1 = registry.commit(d2).version();
+
+    JsonNode announced = vars("CreateArtifactFiles", 1).path("artifactFiles");
+    assertThat(announced).hasSize(1);
+    assertThat(announced.get(0).path("name").asText()).isEqualTo("b.txt");
+    Manifest m = registry.manifest(v1);
+    assertThat(m.entry("a.txt").orElseThrow().birthArtifactId()).isEqualTo(v0.id());
+    assertThat(m.entry("b.txt").orElseThrow().birthArtifactId()).isEqualTo(v1.id());
+  }
+
+  @Test
+  void registryLinksResolveTheOrganizationsEntityFirst() throws IOException {
+    ArtifactDraft d = registry.newDraft(ds, "dataset");
+    d.addFile(file("a.txt", "alpha"), "a.txt");
+    ArtifactVersion v0 = registry.commit(d).version();
+    server.organization("acme", "acme-inc", "acme-org");
+
+    // By the organization's name, as the Python SDK allows: linked under its entity.
+    ArtifactVersion linked =
+        registry.link(
+            v0, new ArtifactPath("acme-inc", "wandb-registry-model", "golden", null), List.of());
+    assertThat(linked.path().toString()).isEqualTo("acme-org/wandb-registry-model/golden:v0");
+    assertThat(vars("FetchOrgInfoFromEntity", 0).path("entity").asText()).isEqualTo("acme");
+    assertThat(vars("LinkArtifact", 0).path("input").path("entityName").asText())
+        .isEqualTo("acme-org");
+
+    assertThatThrownBy(
+            () ->
+                registry.link(
+                    v0,
+                    new ArtifactPath("other-org", "wandb-registry-model", "golden", null),
+                    List.of()))
+        .isInstanceOf(ArtifactException.InvalidInput.class)
+        .hasMessageContaining("'other-org' is none of the organizations of entity 'acme'")
+        .hasMessageContaining("acme-inc / entity acme-org");
+    // An ordinary portfolio needs no organization.
+    registry.link(v0, new ArtifactPath("acme", "etl", "best", null), List.of());
+    assertThat(server.count("FetchOrgInfoFromEntity")).isEqualTo(2);
+  }
+
+  @Test
+  void aDraftKeepingAnInheritedTtlSendsInheritNotTheTeamDefaultsValue() throws IOException {
+    server.teamTtlSeconds = 30L * 86400;
+    ArtifactVersion v0 = log(registry, Map.of("a.txt", "alpha")).version();
+    assertThat(v0.ttl()).isEqualTo(Duration.ofDays(30)); // inherited from the team
+    ArtifactDraft d = registry.newDraft(v0);
+    d.addFile(file("b.txt", "beta"), "b.txt");
+    registry.commit(d);
+    assertThat(vars("CreateArtifact", 1).path("input").path("ttlDurationSeconds").asLong())
+        .as("-1: keep following the team default instead of freezing today's value")
+        .isEqualTo(-1);
+    ArtifactDraft explicit = registry.newDraft(registry.resolve(ds)).ttl(Duration.ofDays(2));
+    explicit.addFile(file("c.txt", "gamma"), "c.txt");
+    registry.commit(explicit);
+    assertThat(vars("CreateArtifact", 2).path("input").path("ttlDurationSeconds").asLong())
+        .isEqualTo(2 * 86400);
+  }
+
+  @Test
+  void unlinkRemovesOnlyTheLink() throws IOException {
+    ArtifactVersion v0 = log(registry, Map.of("a.txt", "alpha")).version();
+    ArtifactPath best = new ArtifactPath("acme", "etl", "best", null);
+    ArtifactVersion linked = registry.link(v0, best, List.of("prod"));
+    registry.unlink(linked);
+    assertThat(registry.find(best.withAlias("prod"))).isEmpty();
+    assertThat(registry.resolve(ds.withAlias("v0")).id()).isEqualTo(v0.id());
+    assertThatThrownBy(() -> registry.unlink(v0))
+        .isInstanceOf(ArtifactException.InvalidInput.class)
+        .hasMessageContaining("not a link");
+  }
+
+  @Test
+  void collectionsAreRenamedDescribedRetypedAndTagged() throws IOException {
+    log(registry, Map.of("a.txt", "alpha"));
+    CollectionInfo renamed = registry.updateCollection(ds, "ds-renamed", "daily extract");
+    assertThat(renamed.name()).isEqualTo("ds-renamed");
+    assertThat(renamed.description()).isEqualTo("daily extract");
+    ArtifactPath now = new ArtifactPath("acme", "etl", "ds-renamed", null);
+    assertThat(registry.resolve(now.withAlias("v0")).collection()).isEqualTo("ds-renamed");
+    assertThat(registry.changeCollectionType(now, "model").type()).isEqualTo("model");
+    assertThat(registry.resolve(now).type()).isEqualTo("model");
+    assertThat(registry.tagCollection(now, List.of("gold", "eu"), true).tags())
+        .containsExactly("gold", "eu");
+    assertThat(registry.tagCollection(now, List.of("gold"), false).tags()).containsExactly("eu");
+    assertThatThrownBy(() -> registry.updateCollection(ds, null, "x"))
+        .isInstanceOf(ArtifactException.NotFound.class)
+        .hasMessageContaining("acme/etl/ds");
+  }
+
+  @Test
+  void useIsRecordedInTheConsumingRunsProjectAndRunsAreFinishedOnClose() throws IOException {
+    ArtifactVersion v0 = log(registry, Map.of("a.txt", "alpha")).version();
+    RunInfo reader =
+        new RunInfo(
+            "flink-job-9",
+            "reader",
+            "flink",
+            null,
+            Map.of(WandbRegistry.RUN_ENTITY, "acme", WandbRegistry.RUN_PROJECT, "reports"));
+    registry.recordUse(reader, v0);
+    JsonNode use = vars("UseArtifact", 0).path("input");
+    assertThat(use.path("projectName").asText()).isEqualTo("reports");
+    assertThat(use.path("artifactEntityName").asText()).isEqualTo("acme");
+    assertThat(use.path("artifactProjectName").asText()).isEqualTo("etl");
+    assertThat(registry.usedBy(v0)).extracting(RunInfo::id).containsExactly("flink-job-9");
+
+    List<String> created = server.runNames("acme", "reports");
+    assertThat(created).hasSize(1);
+    assertThat(server.runState("acme", "reports", created.get(0))).isEqualTo("running");
+    registry.close();
+    assertThat(server.runState("acme", "reports", created.get(0))).isEqualTo("finished");
+    String writerRun = server.runNames("acme", "etl").get(0);
+    assertThat(server.runState("acme", "etl", writerRun)).isEqualTo("finished");
+    registry = open(tmp.resolve("cache2"));
   }
 
   @Test
@@ -575,7 +703,8 @@ class WandbRegistryTest {
     assertThat(updated.ttl()).isNull();
     assertThat(updated.description()).isEqualTo("new text");
 
-    // Link into a registry-style portfolio.
+    // Link into a registry: its project belongs to the organization's entity, resolved first.
+    server.organization("acme", "acme-inc", "acme-org");
     ArtifactPath portfolio = new ArtifactPath("acme-org", "wandb-registry-model", "golden", null);
     ArtifactVersion linked = registry.link(v1, portfolio, List.of("staging"));
     assertThat(linked.isLink()).isTrue();
@@ -625,8 +754,7 @@ class WandbRegistryTest {
     d2.run(writer);
     ArtifactVersion v2 = registry.commit(d2).version();
     assertThat(server.count("UpsertBucket")).as("one W&B run per RunInfo").isEqualTo(1);
-    assertThat(vars("CreateArtifactManifest", 2).path("input").path("baseArtifactID").asText())
-        .isEqualTo(v.id());
+    assertThat(vars("CreateArtifactManifest", 2).path("baseArtifactID").asText()).isEqualTo(v.id());
 
     assertThat(v.loggedBy()).isEqualTo("spark-app-7");
     assertThat(registry.loggedBy(v).orElseThrow().id()).isEqualTo("spark-app-7");

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.manifest.Manifest;
 import dev.artifacts.common.manifest.ManifestEntry;
@@ -55,6 +56,7 @@ class WandbUploadSessionTest {
     open.forEach(WandbRegistry::close);
     server.close();
     assertThat(server.authViolations).as("requests to storage carrying Authorization").isEmpty();
+    assertThat(server.schemaViolations).as("requests the SDK-derived schema refuses").isEmpty();
   }
 
   private WandbRegistry open(String cacheName) {
@@ -133,13 +135,14 @@ class WandbUploadSessionTest {
     for (String put : dataPuts) {
       assertThat(events.indexOf(put)).isLessThan(finalCreate);
     }
-    // The driver announces every file again (the server answers "stored"), uploads nothing.
+    // The driver announces the tasks' files again (the server answers "stored"), uploads none,
+    // and finishes the PATCH manifest the way wandb-core's finishing writer does.
     assertThat(events.subList(finalCreate, events.size()))
         .filteredOn(e -> !e.startsWith("gql ArtifactMembershipByName"))
         .filteredOn(e -> !e.equals("gql CreateArtifactFiles"))
         .containsExactly(
             "gql CreateArtifact",
-            "gql CreateArtifactManifest",
+            "gql UpdateArtifactManifest",
             "PUT /manifest/" + ArtifactIds.toHex(v0.id()),
             "gql CommitArtifact");
     // The driver never held a body; the executors keep theirs in their W&B caches.
@@ -154,6 +157,80 @@ class WandbUploadSessionTest {
     try (InputStream in = reader.open(v0, d)) {
       assertThat(new String(in.readAllBytes(), UTF_8)).isEqualTo("delta");
     }
+  }
+
+  private JsonNode vars(String operation, int nth) {
+    int seen = 0;
+    for (int i = 0; i < server.operations.size(); i++) {
+      if (server.operations.get(i).equals(operation) && seen++ == nth) {
+        return server.variables.get(i);
+      }
+    }
+    throw new AssertionError("no call " + nth + " of " + operation);
+  }
+
+  @Test
+  void theDistributedSaveFollowsWandbCoresPatchSequence() throws IOException {
+    WandbRegistry driver = open("driver");
+    List<WandbRegistry> executors = List.of(open("exec"));
+    ArtifactVersion v0 = write(driver, executors, List.of(Map.of("a.txt", "alpha"))).version();
+    ArtifactVersion v1 =
+        write(driver, executors, List.of(Map.of("b.txt", "beta", "c.txt", "gamma"))).version();
+    assertThat(v1.path().alias()).isEqualTo("v1");
+
+    // Writers (the session's start and the finishing commit) upsert one pending artifact by
+    // distributedID, each with digest deduplication and fresh client IDs.
+    JsonNode begin = vars("CreateArtifact", 2).path("input");
+    JsonNode finish = vars("CreateArtifact", 3).path("input");
+    assertThat(begin.path("distributedID").asText())
+        .isEqualTo(finish.path("distributedID").asText())
+        .isNotEmpty();
+    assertThat(begin.path("enableDigestDeduplication").asBoolean()).isTrue();
+    assertThat(finish.path("enableDigestDeduplication").asBoolean()).isTrue();
+    assertThat(begin.path("clientID").asText()).isNotEqualTo(finish.path("clientID").asText());
+    assertThat(begin.path("sequenceClientID").asText())
+        .isNotEqualTo(finish.path("sequenceClientID").asText());
+    // The first manifest is a PATCH manifest based on the latest version ...
+    JsonNode manifest = vars("CreateArtifactManifest", 1);
+    assertThat(manifest.path("manifestType").asText()).isEqualTo("PATCH");
+    assertThat(manifest.path("name").asText()).isEqualTo("wandb_manifest.patch.json");
+    assertThat(manifest.path("baseArtifactID").asText()).isEqualTo(v0.id());
+    assertThat(manifest.path("includeUpload").asBoolean()).isFalse();
+    assertThat(vars("CreateArtifactManifest", 0).path("baseArtifactID").isNull()).isTrue();
+    // ... whose digest the finishing writer sets with updateArtifactManifest, then commits.
+    JsonNode update = vars("UpdateArtifactManifest", 1);
+    assertThat(update.path("includeUpload").asBoolean()).isTrue();
+    assertThat(update.path("digest").asText())
+        .isEqualTo(dev.artifacts.common.digest.Digests.md5Base64(server.manifestOf(v1.id())));
+    assertThat(server.count("CreateArtifactManifest")).isEqualTo(2);
+    assertThat(v1.digest()).isEqualTo(driver.manifest(v1).digest());
+    assertThat(driver.manifest(v1).entries())
+        .extracting(ManifestEntry::path)
+        .containsExactly("b.txt", "c.txt");
+  }
+
+  @Test
+  void aServerDigestThatDiffersFromTheUploadedManifestIsReportedAtCommit() throws IOException {
+    WandbRegistry driver = open("driver");
+    List<WandbRegistry> executors = List.of(open("exec"));
+    write(driver, executors, List.of(Map.of("a.txt", "alpha")));
+    // A server that applies PATCH manifests over their base keeps a.txt in the next version.
+    server.patchesApplyOverBase = true;
+    assertThatThrownBy(() -> write(driver, executors, List.of(Map.of("b.txt", "beta"))))
+        .isInstanceOf(ArtifactException.Corrupted.class)
+        .hasMessageContaining("Committed acme/etl/ds:v1")
+        .hasMessageContaining("differs from the digest")
+        .hasMessageContaining("PATCH");
+  }
+
+  @Test
+  void aServerThatDeduplicatesTheStartOfADistributedSaveIsRefusedLoudly() throws IOException {
+    WandbRegistry driver = open("driver");
+    driver.commit(driver.newDraft(ds, "dataset")); // An empty committed version.
+    assertThatThrownBy(() -> driver.beginUpload(ds, "dataset"))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessageContaining("Cannot prepare the upload of acme/etl/ds")
+        .hasMessageContaining("expected PENDING");
   }
 
   @Test
@@ -268,7 +345,10 @@ class WandbUploadSessionTest {
     assertThat(server.storageCount("GET /get/"))
         .as("second open reads the cache")
         .isEqualTo(gets + 1);
-    assertThat(server.count("ArtifactFilesByManifestEntries")).isEqualTo(1);
+    assertThat(server.count("ArtifactFileURLsByManifestEntries")).isEqualTo(1);
+    // The lookup names the manifest's own storage layout (the fake refuses any other).
+    int lookup = server.operations.indexOf("ArtifactFileURLsByManifestEntries");
+    assertThat(server.variables.get(lookup).path("storageLayout").asText()).isEqualTo("V2");
     assertThatThrownBy(() -> fs.create(path)).hasMessageContaining("read-only");
   }
 
