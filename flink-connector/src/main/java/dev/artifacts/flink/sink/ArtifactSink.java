@@ -141,6 +141,9 @@ public final class ArtifactSink<IN>
     // global(): one aggregator sees every writer's results; the second global() sends the
     // committables to committer subtask 0, so one subtask commits (Flink 1.20 cannot give the
     // committer its own parallelism).
+    if (UnspecifiedExchanges.affected()) {
+      UnspecifiedExchanges.fill(writeResults.getTransformation());
+    }
     return writeResults
         .global()
         .transform(

@@ -271,6 +271,82 @@ class ArtifactTableITCase {
                 .collect(Collectors.toSet()));
   }
 
+  /**
+   * Batch plans with exchanges in front of the sink: a self cross join (the planner breaks the
+   * conflict between its two inputs with an {@code Exchange(distribution=[any])}, whose partitioner
+   * is left null: Flink 1.20.1 used to fail building the job graph on it, FLINK-37870), then a hash
+   * join and an aggregation over the written table.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"parquet", "csv"})
+  void batchInsertFromPlansWithExchangesJoinsAndAggregations(String format) throws Exception {
+    StreamTableEnvironment t = batch();
+    t.executeSql(
+        "CREATE TABLE crossed (id BIGINT, tag STRING, bucket INT) PARTITIONED BY (bucket) WITH ("
+            + common(format, "acme/etl/crossed")
+            + ")");
+    t.executeSql(
+        "CREATE TEMPORARY VIEW a AS SELECT * FROM (VALUES "
+            + IntStream.range(0, 100).mapToObj(i -> "(" + i + ")").collect(Collectors.joining(","))
+            + ") AS a(x)");
+    t.executeSql(
+        "CREATE TEMPORARY VIEW b AS SELECT x AS y, 'tag' || CAST(x AS STRING) AS tag FROM a WHERE x < 50");
+    String crossJoin =
+        "INSERT INTO crossed SELECT CAST(x * 50 + y AS BIGINT), tag, CAST(y % 4 AS INT)"
+            + " FROM a CROSS JOIN b";
+    assertThat(t.explainSql(crossJoin)).contains("Exchange(distribution=[any]");
+    t.executeSql(crossJoin).await(2, TimeUnit.MINUTES);
+    assertThat(select(t, "SELECT id FROM crossed")).hasSize(5_000);
+    assertThat(registry.versions(ArtifactPath.parse("acme/etl/crossed"), VersionQuery.all()))
+        .hasSize(1);
+
+    t.executeSql(
+        "CREATE TABLE summary (tag STRING, total BIGINT, bucket INT) PARTITIONED BY (bucket)"
+            + " WITH ("
+            + common(format, "acme/etl/summary")
+            + ")");
+    String joinAndAggregate =
+        "INSERT INTO summary SELECT b.tag, COUNT(*), CAST(MIN(b.y) % 4 AS INT)"
+            + " FROM crossed c JOIN b ON c.tag = b.tag GROUP BY b.tag";
+    assertThat(t.explainSql(joinAndAggregate)).contains("Exchange(distribution=[hash[");
+    t.executeSql(joinAndAggregate).await(2, TimeUnit.MINUTES);
+    assertThat(select(t, "SELECT tag, total FROM summary"))
+        .hasSize(50)
+        .allSatisfy(row -> assertThat(row).endsWith(", 100]"));
+  }
+
+  /** A streaming join of two append-only inputs hashes both sides before the sink. */
+  @Test
+  void streamingInsertFromAJoinWithExchanges() throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(2);
+    env.enableCheckpointing(200);
+    StreamTableEnvironment t =
+        StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
+    t.executeSql(
+        "CREATE TABLE numbers (id BIGINT) WITH ('connector' = 'datagen',"
+            + " 'fields.id.kind' = 'sequence', 'fields.id.start' = '0', 'fields.id.end' = '999',"
+            + " 'rows-per-second' = '1000')");
+    t.executeSql(
+        "CREATE TEMPORARY VIEW names AS SELECT * FROM (VALUES (0, 'zero'), (1, 'one'), (2, 'two'))"
+            + " AS names(k, name)");
+    t.executeSql(
+        "CREATE TABLE joined (id BIGINT, name STRING, k INT) PARTITIONED BY (k) WITH ("
+            + common("json", "acme/etl/joined")
+            + ")");
+    t.executeSql(
+            "INSERT INTO joined SELECT n.id, names.name, names.k FROM numbers n"
+                + " JOIN names ON CAST(n.id % 3 AS INT) = names.k")
+        .await(2, TimeUnit.MINUTES);
+    StreamTableEnvironment read = batch();
+    read.executeSql(
+        "CREATE TABLE joined (id BIGINT, name STRING, k INT) PARTITIONED BY (k) WITH ("
+            + common("json", "acme/etl/joined")
+            + ")");
+    Set<String> rows = select(read, "SELECT id, name, k FROM joined");
+    assertThat(rows).hasSize(1_000).contains("+I[4, one, 1]", "+I[999, zero, 0]");
+  }
+
   // ---- helpers ---------------------------------------------------------------------------
 
   private static StreamTableEnvironment batch() {
