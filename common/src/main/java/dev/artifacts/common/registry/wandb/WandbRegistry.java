@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.artifacts.common.ArtifactException;
-import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.manifest.Manifest;
 import dev.artifacts.common.manifest.ManifestEntry;
@@ -334,14 +333,7 @@ public final class WandbRegistry implements ArtifactRegistry {
       throws IOException {
     List<FileUpload> toUpload = new ArrayList<>();
     Map<String, String> births = requestUploads(coll, artifactId, manifestId, files, toUpload);
-    Parallel.map(
-        toUpload,
-        settings.parallelism,
-        "wandb-upload",
-        u -> {
-          upload(coll, u);
-          return null;
-        });
+    uploadInRounds(coll, artifactId, manifestId, toUpload);
     LOG.debug("Uploaded {} of {} files of {} from this task", toUpload.size(), files.size(), coll);
     return births;
   }
@@ -370,6 +362,27 @@ public final class WandbRegistry implements ArtifactRegistry {
   }
 
   /** One non-reference entry on its way to the server. */
+  /**
+   * Uploads as wandb-core does, in rounds ({@link UploadRounds}): uploads that failed get fresh
+   * URLs from another {@code createArtifactFiles} for just those files.
+   */
+  private void uploadInRounds(
+      ArtifactPath coll, String artifactId, String manifestId, List<FileUpload> toUpload)
+      throws IOException {
+    UploadRounds.run(
+        toUpload,
+        settings.parallelism,
+        "wandb-upload",
+        u -> upload(coll, u),
+        failed -> {
+          List<FileUpload> again = new ArrayList<>();
+          requestUploads(
+              coll, artifactId, manifestId, failed.stream().map(FileUpload::entry).toList(), again);
+          return again;
+        },
+        u -> "'" + u.entry().path() + "' of " + coll);
+  }
+
   private record FileUpload(
       ManifestEntry entry, Path body, List<Part> parts, JsonNode node, String artifactId) {}
 
@@ -492,14 +505,7 @@ public final class WandbRegistry implements ArtifactRegistry {
       Map<String, String> births = requestUploads(coll, artifactId, manifestId, files, toUpload);
       uploadedFiles = toUpload.size();
       uploadedBytes = toUpload.stream().mapToLong(u -> u.entry().size()).sum();
-      Parallel.map(
-          toUpload,
-          settings.parallelism,
-          "wandb-upload",
-          u -> {
-            upload(coll, u);
-            return null;
-          });
+      uploadInRounds(coll, artifactId, manifestId, toUpload);
 
       List<ManifestEntry> finalEntries = new ArrayList<>(draftManifest.fileCount());
       for (ManifestEntry e : draftManifest.entries()) {
@@ -954,7 +960,7 @@ public final class WandbRegistry implements ArtifactRegistry {
         try {
           if (!cache.has(entry.digest(), entry.size())) {
             String what = "'" + entry.path() + "' of artifact " + artifactId;
-            fetch(entry, what, refresh -> entryUrl(artifactId, entry, what));
+            fetch(entry, what, refresh -> DownloadUrl.presigned(entryUrl(artifactId, entry, what)));
           }
         } finally {
           downloadLocks.remove(entry.digest());
@@ -988,7 +994,7 @@ public final class WandbRegistry implements ArtifactRegistry {
   }
 
   private interface UrlSource {
-    String url(boolean refresh) throws IOException;
+    DownloadUrl url(boolean refresh) throws IOException;
   }
 
   /** Fetches one body into the cache: resumable, MD5- and size-checked, moved into place. */
@@ -999,7 +1005,7 @@ public final class WandbRegistry implements ArtifactRegistry {
         what,
         refresh -> {
           try {
-            return fileUrl(version, entry.path(), refresh);
+            return DownloadUrl.presigned(fileUrl(version, entry.path(), refresh));
           } catch (ArtifactException.NotFound e) {
             if (entry.birthArtifactId() == null) {
               throw e;
@@ -1010,17 +1016,18 @@ public final class WandbRegistry implements ArtifactRegistry {
                     ? ArtifactPath.parse(version.sourceCollection(), Map.of())
                     : version.path();
             Manifest m = manifest(version);
-            return FallbackUrls.of(
-                settings.baseUrl,
-                "V1".equals(m.storageLayout()),
-                m.storageRegion(),
-                home.entity(),
-                home.project(),
-                home.name(),
-                null,
-                entry.birthArtifactId(),
-                entry.digest(),
-                entry.path());
+            return DownloadUrl.fallback(
+                FallbackUrls.of(
+                    settings.baseUrl,
+                    "V1".equals(m.storageLayout()),
+                    m.storageRegion(),
+                    home.entity(),
+                    home.project(),
+                    home.name(),
+                    null,
+                    entry.birthArtifactId(),
+                    entry.digest(),
+                    entry.path()));
           }
         });
   }
@@ -1030,9 +1037,9 @@ public final class WandbRegistry implements ArtifactRegistry {
     Path part = cache.root().resolve("tmp").resolve(hex + ".part");
     Files.createDirectories(part.getParent());
     for (int attempt = 0; ; attempt++) {
-      String url = urls.url(attempt > 0);
+      DownloadUrl url = urls.url(attempt > 0);
       try {
-        client.download(url, part, what);
+        client.download(url.url(), url.kind(), part, what);
         break;
       } catch (WandbClient.UrlRefused e) {
         // Presigned URLs expire; wandb fetches fresh ones on 401/403. Once is enough.
