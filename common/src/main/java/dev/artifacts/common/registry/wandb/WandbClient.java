@@ -303,6 +303,13 @@ final class WandbClient implements AutoCloseable {
     }
   }
 
+  /** A download answered with a failing status after the transport's own retries. */
+  static final class StatusFailure extends IOException {
+    StatusFailure(String message) {
+      super(message);
+    }
+  }
+
   /** Thrown when a presigned URL was refused (401/403): it expired, fetch a fresh one. */
   static final class UrlRefused extends IOException {
     UrlRefused(String message) {
@@ -344,7 +351,8 @@ final class WandbClient implements AutoCloseable {
           continue;
         }
         if (!r.isSuccessful()) {
-          throw new IOException(
+          // The transport already retried this status as its policy says: do not again.
+          throw new StatusFailure(
               "Cannot download "
                   + what
                   + " from "
@@ -364,7 +372,7 @@ final class WandbClient implements AutoCloseable {
           in.transferTo(out);
         }
         return;
-      } catch (UrlRefused e) {
+      } catch (UrlRefused | StatusFailure e) {
         throw e;
       } catch (IOException e) {
         if (attempt > s.maxRetries || Thread.currentThread().isInterrupted()) {

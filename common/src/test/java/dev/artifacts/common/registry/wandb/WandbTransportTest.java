@@ -216,6 +216,18 @@ class WandbTransportTest {
   }
 
   @Test
+  void aFailingDownloadIsRetriedByTheTransportOnlyNotAgainByTheResumeLoop() {
+    WandbClient c = client(Map.of());
+    for (int i = 0; i < 20; i++) {
+      server.enqueue(new MockResponse().setResponseCode(503));
+    }
+    assertThatThrownBy(() -> c.download(base() + "/get/x?sig=1", tmp.resolve("x.part"), "'x'"))
+        .hasMessageContaining("'x'")
+        .hasMessageContaining("HTTP 503");
+    assertThat(server.getRequestCount()).as("maxRetries + 1 attempts in all").isEqualTo(4);
+  }
+
+  @Test
   void retryPolicyTablesMatchWandbCore() {
     for (int code : new int[] {400, 401, 403, 404, 409, 410, 413, 422, 501}) {
       assertThat(Transport.retryable(Transport.Kind.API, code)).as("API %d", code).isFalse();
