@@ -49,7 +49,8 @@ import org.apache.spark.sql.SparkSession;
  *       × {@code ARTIFACT_WANDB_PARALLELISM}, default 8): what the write would cost if uploading
  *       were free of protocol, hashing and bookkeeping.
  *   <li><b>Ratio</b> = baseline time / W&amp;B write time (a throughput ratio; target ≥ 0.8). Each
- *       time is the best of {@code rounds}, the paths alternating.
+ *       time is the best of {@code rounds}, the paths alternating; each round's own ratio and their
+ *       median are printed too, since on a shared machine the load drifts between rounds.
  * </ul>
  *
  * <p>Also printed: GraphQL calls of one W&amp;B write per 1,000 files, and the raw PUT rate.
@@ -114,6 +115,7 @@ public final class WandbUploadBenchmark {
       long bytes = 0;
       int fileCount = 0;
       double gqlPer1000 = 0;
+      List<Double> roundRatios = new ArrayList<>();
       for (int r = 0; r < rounds; r++) {
         try (FakeWandbServer server = new FakeWandbServer()) {
           String path = "acme/bench/events";
@@ -157,17 +159,20 @@ public final class WandbUploadBenchmark {
           double pw = seconds(t1);
 
           double rp = rawPuts(server.storageUrl(), bodies, md5s, putThreads);
+          roundRatios.add((pw + rp) / w);
           wandb = Math.min(wandb, w);
           plain = Math.min(plain, pw);
           put = Math.min(put, rp);
           System.out.printf(
               Locale.ROOT,
-              "round %d: W&B write %.2f s (%d GraphQL calls), plain Parquet %.2f s, raw PUTs %.2f s%n",
+              "round %d: W&B write %.2f s (%d GraphQL calls), plain Parquet %.2f s, raw PUTs %.2f s,"
+                  + " ratio %.3f%n",
               r + 1,
               w,
               ops,
               pw,
-              rp);
+              rp,
+              (pw + rp) / w);
           if (!server.authViolations.isEmpty()) {
             throw new IllegalStateException(
                 "credentials sent to storage: " + server.authViolations);
@@ -194,6 +199,11 @@ public final class WandbUploadBenchmark {
           "| ratio baseline / W&B write (target >= 0.80) | %.3f, %s |%n",
           ratio,
           ratio >= 0.8 ? "met" : "missed");
+      roundRatios.sort(null);
+      System.out.printf(
+          Locale.ROOT,
+          "| (context) median of the per-round ratios | %.3f |%n",
+          roundRatios.get(roundRatios.size() / 2));
       System.out.printf(Locale.ROOT, "| GraphQL calls per 1,000 files | %.1f |%n", gqlPer1000);
     } finally {
       spark.stop();
