@@ -372,7 +372,7 @@ final class WandbClient implements AutoCloseable {
           in.transferTo(out);
         }
         return;
-      } catch (UrlRefused | StatusFailure e) {
+      } catch (UrlRefused | StatusFailure | Credentials.Rejected e) {
         throw e;
       } catch (IOException e) {
         if (attempt > s.maxRetries || Thread.currentThread().isInterrupted()) {

@@ -205,6 +205,22 @@ class IdentityTokenCredentialsTest {
   }
 
   @Test
+  void aRejectedExchangeEndsAFallbackDownloadWithoutResumeRetries() {
+    nextExchange.set(new MockResponse().setResponseCode(400).setBody("{\"error\":\"bad\"}"));
+    try (WandbClient c = client(Clock.systemUTC())) {
+      assertThatThrownBy(
+              () ->
+                  c.download(
+                      "http://127.0.0.1:" + server.getPort() + "/artifactsV2/default/a/b/c/d/e/f",
+                      Transport.Kind.API,
+                      tmp.resolve("f.part"),
+                      "'f'"))
+          .hasMessageContaining(tokenFile.toString());
+    }
+    assertThat(exchanges).hasSize(1);
+  }
+
+  @Test
   void aFailingTokenEndpointIsRetriedBriefly() {
     nextExchange.set(new MockResponse().setResponseCode(503));
     try (WandbClient c = client(Clock.systemUTC())) {
