@@ -1,5 +1,6 @@
 package dev.artifacts.common.registry.wandb;
 
+import dev.artifacts.common.concurrent.Parallel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -32,15 +33,19 @@ import okhttp3.RequestBody;
  * </ul>
  *
  * Block IDs are base64 of equal-length strings (Azure requires one length per blob) with a random
- * prefix per upload, so two uploads of the same blob never commit each other's blocks. Blocks go
- * one after another; parallelism comes from uploading many files at once. No request carries
- * W&amp;B credentials: these are {@link Transport.Kind#STORAGE} requests.
+ * prefix per upload, so two uploads of the same blob never commit each other's blocks. Up to four
+ * blocks of a blob go at once, as both SDKs configure it. No request carries W&amp;B credentials:
+ * these are {@link Transport.Kind#STORAGE} requests.
  */
 final class AzureBlockUpload {
   /** The REST version we speak (Put Blob up to 5000 MiB and 4000 MiB blocks since 2019-12-12). */
   static final String VERSION = "2021-12-02";
 
   static final int MAX_BLOCKS = 50_000;
+
+  /** Blocks of one blob in flight at once (Python SDK {@code max_concurrency=4}, Go {@code 4}). */
+  static final int BLOCK_CONCURRENCY = 4;
+
   private static final MediaType XML = MediaType.get("application/xml; charset=utf-8");
 
   private AzureBlockUpload() {}
@@ -79,27 +84,37 @@ final class AzureBlockUpload {
     int digits = 6;
     HttpUrl base = HttpUrl.get(url);
     List<String> ids = new ArrayList<>(count);
+    List<Integer> indices = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      String id =
+      ids.add(
           Base64.getEncoder()
               .encodeToString(
                   (prefix + "-" + String.format("%0" + digits + "d", i))
-                      .getBytes(StandardCharsets.US_ASCII));
-      ids.add(id);
-      long from = i * blockSize;
-      long len = Math.min(blockSize, length - from);
-      HttpUrl blockUrl =
-          base.newBuilder()
-              .addQueryParameter("comp", "block")
-              .addQueryParameter("blockid", id)
-              .build();
-      Request.Builder b =
-          new Request.Builder()
-              .url(blockUrl)
-              .put(WandbClient.fileSlice(file, offset + from, len))
-              .header("x-ms-version", VERSION);
-      client.send(b, "block " + (i + 1) + " of " + count + " of " + what);
+                      .getBytes(StandardCharsets.US_ASCII)));
+      indices.add(i);
     }
+    // The SDKs' max_concurrency / Concurrency for one blob: blocks may arrive in any order, the
+    // block list fixes it.
+    Parallel.map(
+        indices,
+        BLOCK_CONCURRENCY,
+        "wandb-azure-block",
+        i -> {
+          long from = i * blockSize;
+          long len = Math.min(blockSize, length - from);
+          HttpUrl blockUrl =
+              base.newBuilder()
+                  .addQueryParameter("comp", "block")
+                  .addQueryParameter("blockid", ids.get(i))
+                  .build();
+          Request.Builder b =
+              new Request.Builder()
+                  .url(blockUrl)
+                  .put(WandbClient.fileSlice(file, offset + from, len))
+                  .header("x-ms-version", VERSION);
+          client.send(b, "block " + (i + 1) + " of " + count + " of " + what);
+          return null;
+        });
 
     StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>");
     for (String id : ids) {

@@ -80,6 +80,7 @@ class AzureBlockUploadTest {
     Path f = file(1001, 2);
     client.put(azure.sasUrl("large"), headers(f), f, 0, 1001, "'large'");
 
+    // Blocks may arrive in any order (up to four at once); the block list comes last.
     assertThat(azure.requests)
         .containsExactly(
             "PUT /wandb/large?comp=block",
