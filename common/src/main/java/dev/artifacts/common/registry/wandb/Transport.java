@@ -43,11 +43,12 @@ import org.slf4j.LoggerFactory;
  *       extra headers as wandb-core's {@code GetProxyConnectHeader}) is also sent on {@code
  *       CONNECT}.
  *   <li>{@link Retry} follows wandb-core's policies: API requests as {@code RetryMostFailures}
- *       (every 4xx and 5xx but 400, 401, 403, 404, 409, 410, 413, 422 and 501), storage as {@code
- *       FileTransferRetryPolicy} (429 and 5xx but 501); both retry connection failures, up to 20
- *       times, waiting {@code 2 s × 2^n} plus up to 25% jitter, capped at 60 s, or what {@code
- *       Retry-After} asks for (capped at {@link WandbSettings#maxRetryAfter}, which wandb-core does
- *       not cap). Request bodies are files or byte arrays, so they can be sent again.
+ *       (every 4xx and 5xx but 400, 401, 403, 404, 409, 410, 413, 422 and 501; {@code UpsertBucket}
+ *       also retries 409), storage as {@code FileTransferRetryPolicy} (429 and 5xx but 501); both
+ *       retry connection failures, up to 20 times, waiting {@code 2 s × 2^n} plus up to 25% jitter,
+ *       capped at 60 s, or what {@code Retry-After} asks for (capped at {@link
+ *       WandbSettings#maxRetryAfter}, which wandb-core does not cap). Request bodies are files or
+ *       byte arrays, so they can be sent again.
  * </ul>
  */
 final class Transport implements AutoCloseable {
@@ -92,6 +93,12 @@ final class Transport implements AutoCloseable {
       id.bind(base, settings.sleeper);
     }
   }
+
+  /**
+   * The GraphQL operation a request runs, for the one operation wandb-core retries differently:
+   * {@code UpsertBucket} also retries 409 ({@code UpsertBucketRetryPolicy}).
+   */
+  record Operation(String name) {}
 
   /** Marks a request as an API request: it gets credentials if it is under the base URL. */
   static Request.Builder api(Request.Builder b) {
@@ -162,6 +169,22 @@ final class Transport implements AutoCloseable {
       default:
         return code == 0 || code >= 600 || (code >= 400 && code <= 599);
     }
+  }
+
+  /** wandb-core's decision for a request: the kind's policy, or the operation's own. */
+  static boolean retryable(Request request, int code) {
+    Operation op = request.tag(Operation.class);
+    if (op != null && op.name().equals("UpsertBucket")) {
+      switch (code) {
+        case 409:
+          return true;
+        case 400, 410, 422:
+          return false;
+        default:
+          break;
+      }
+    }
+    return retryable(kind(request), code);
   }
 
   /** The API policy, kept for callers that do not say the kind. */
@@ -325,14 +348,13 @@ final class Transport implements AutoCloseable {
     @Override
     public Response intercept(Chain chain) throws IOException {
       Request request = chain.request();
-      Kind kind = kind(request);
       for (int attempt = 1; ; attempt++) {
         Duration wait;
         String why;
         try {
           Request attemptRequest = withProxyAuthorization(request);
           Response response = chain.proceed(attemptRequest);
-          if (!retryable(kind, response.code()) || attempt > s.maxRetries) {
+          if (!retryable(request, response.code()) || attempt > s.maxRetries) {
             return response;
           }
           Duration asked = retryAfter(response.header("Retry-After"), s.maxRetryAfter);

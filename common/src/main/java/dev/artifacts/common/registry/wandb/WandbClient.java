@@ -77,6 +77,7 @@ final class WandbClient implements AutoCloseable {
     try {
       request =
           Transport.api(new Request.Builder())
+              .tag(Transport.Operation.class, new Transport.Operation(operation))
               .url(graphqlUrl)
               .header("Accept", "application/json")
               .header("User-Agent", "artifact-connectors")

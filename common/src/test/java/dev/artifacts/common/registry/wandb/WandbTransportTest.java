@@ -186,6 +186,25 @@ class WandbTransportTest {
   }
 
   @Test
+  void upsertBucketAlsoRetriesConflicts() throws Exception {
+    WandbClient c = client(Map.of());
+    server.enqueue(new MockResponse().setResponseCode(409));
+    server.enqueue(ok("{\"data\":{\"upsertBucket\":{\"inserted\":true}}}"));
+    c.call("UpsertBucket", "mutation UpsertBucket { upsertBucket { inserted } }", Map.of(), "s");
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    server.enqueue(new MockResponse().setResponseCode(422));
+    assertThatThrownBy(
+            () ->
+                c.call(
+                    "UpsertBucket",
+                    "mutation UpsertBucket { upsertBucket { inserted } }",
+                    Map.of(),
+                    "s"))
+        .hasMessageContaining("HTTP 422");
+    assertThat(server.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
   void storageRequestsFollowTheFileTransferPolicy() throws Exception {
     WandbClient c = client(Map.of());
     server.enqueue(new MockResponse().setResponseCode(503));
