@@ -8,9 +8,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads the API key from a netrc file as {@code wandb login} writes it: {@code machine <api host>
- * login user password <key>}. Only the tokens {@code machine}, {@code default}, {@code login},
- * {@code password}, {@code account} and {@code macdef} are understood, which is what netrc allows.
+ * Reads the API key from a netrc file as {@code wandb login} writes it: {@code machine <netloc>
+ * login user password <key>}, where the machine is the base URL's host, followed by {@code :port}
+ * when the URL names a port ({@code wbnetrc.py} looks entries up by {@code urlsplit(url).netloc}).
+ * Only the tokens {@code machine}, {@code default}, {@code login}, {@code password}, {@code
+ * account} and {@code macdef} are understood, which is what netrc allows; a token starting with
+ * {@code #} starts a comment up to the end of its line, as in Python's {@code netrc} module.
  */
 final class Netrc {
   private Netrc() {}
@@ -28,7 +31,10 @@ final class Netrc {
     return Path.of(home, ".netrc");
   }
 
-  /** The password of {@code host}'s entry (or of {@code default}), if the file has one. */
+  /**
+   * The password of {@code machine}'s entry (or of {@code default}), if the file has one. Machine
+   * names compare case-insensitively (host names do), ports exactly.
+   */
   static Optional<String> password(Path file, String host) {
     if (host == null || !Files.isRegularFile(file)) {
       return Optional.empty();
@@ -39,7 +45,12 @@ final class Netrc {
     } catch (IOException e) {
       return Optional.empty();
     }
-    String[] tokens = text.trim().split("\\s+");
+    StringBuilder withoutComments = new StringBuilder();
+    for (String line : text.split("\\R")) {
+      int hash = commentStart(line);
+      withoutComments.append(hash < 0 ? line : line.substring(0, hash)).append('\n');
+    }
+    String[] tokens = withoutComments.toString().trim().split("\\s+");
     String match = null;
     String fallback = null;
     String machine = null;
@@ -73,5 +84,15 @@ final class Netrc {
       }
     }
     return Optional.ofNullable(match != null ? match : fallback);
+  }
+
+  /** Index of a {@code #} that starts a token (a comment), or -1. */
+  private static int commentStart(String line) {
+    for (int i = 0; i < line.length(); i++) {
+      if (line.charAt(i) == '#' && (i == 0 || Character.isWhitespace(line.charAt(i - 1)))) {
+        return i;
+      }
+    }
+    return -1;
   }
 }

@@ -76,7 +76,8 @@ final class WandbClient implements AutoCloseable {
     Request request;
     try {
       request =
-          new Request.Builder()
+          Transport.api(new Request.Builder())
+              .tag(Transport.Operation.class, new Transport.Operation(operation))
               .url(graphqlUrl)
               .header("Accept", "application/json")
               .header("User-Agent", "artifact-connectors")
@@ -94,10 +95,15 @@ final class WandbClient implements AutoCloseable {
                 + operation
                 + " for "
                 + scope
-                + ": invalid API key (HTTP 401 from "
-                + transport.settings.baseUrl
-                + "); check WANDB_API_KEY or the ~/.netrc entry for "
-                + graphqlUrl.host(),
+                + (transport.settings.credentials instanceof WandbSettings.ApiKey
+                    ? ": invalid API key (HTTP 401 from "
+                        + transport.settings.baseUrl
+                        + "); check WANDB_API_KEY or the netrc entry for machine "
+                        + WandbSettings.netrcMachine(transport.settings.baseUrl)
+                    : ": the access token was refused (HTTP 401 from "
+                        + transport.settings.baseUrl
+                        + "); check "
+                        + transport.settings.credentials.source()),
             code,
             false,
             null);
@@ -108,7 +114,9 @@ final class WandbClient implements AutoCloseable {
                 + operation
                 + " for "
                 + scope
-                + ": permission denied (HTTP 403); the API key's user lacks access to "
+                + ": permission denied (HTTP 403); the user of "
+                + transport.settings.credentials.source()
+                + " lacks access to "
                 + scope
                 + serverMessage(text),
             code,
@@ -167,6 +175,10 @@ final class WandbClient implements AutoCloseable {
             null);
       }
       return data;
+    } catch (Credentials.Rejected e) {
+      // Nothing was sent: the request never left without credentials.
+      throw new CallException(
+          "Cannot run W&B " + operation + " for " + scope + ": " + e.getMessage(), -1, false, e);
     } catch (IOException e) {
       throw new CallException(
           "Cannot run W&B "
@@ -214,6 +226,9 @@ final class WandbClient implements AutoCloseable {
    */
   String put(String url, List<String> headers, Path file, long offset, long length, String what)
       throws IOException {
+    if (AzureBlockUpload.isAzure(headers) && length > settings().azureSinglePutMax) {
+      return AzureBlockUpload.upload(this, url, headers, file, offset, length, what);
+    }
     RequestBody body = fileSlice(file, offset, length);
     Request.Builder b = new Request.Builder().url(url).put(body);
     for (String h : headers) {
@@ -254,7 +269,7 @@ final class WandbClient implements AutoCloseable {
     return send(b, "part at offset " + offset + " of " + file.getFileName());
   }
 
-  private String send(Request.Builder b, String what) throws IOException {
+  String send(Request.Builder b, String what) throws IOException {
     Request request = b.build();
     try (Response r = transport.execute(request)) {
       if (!r.isSuccessful()) {
@@ -289,6 +304,13 @@ final class WandbClient implements AutoCloseable {
     }
   }
 
+  /** A download answered with a failing status after the transport's own retries. */
+  static final class StatusFailure extends IOException {
+    StatusFailure(String message) {
+      super(message);
+    }
+  }
+
   /** Thrown when a presigned URL was refused (401/403): it expired, fetch a fresh one. */
   static final class UrlRefused extends IOException {
     UrlRefused(String message) {
@@ -302,10 +324,20 @@ final class WandbClient implements AutoCloseable {
    * digest and moves the file into place.
    */
   void download(String url, Path part, String what) throws IOException {
+    download(url, Transport.Kind.STORAGE, part, what);
+  }
+
+  /**
+   * As {@link #download(String, Path, String)}, for a URL of the given kind: {@link
+   * Transport.Kind#API} for W&amp;B's fallback download handler under the base URL, which the SDK
+   * calls with credentials ({@code WandbStoragePolicy.load_file}); presigned URLs are {@link
+   * Transport.Kind#STORAGE} and never get them.
+   */
+  void download(String url, Transport.Kind kind, Path part, String what) throws IOException {
     WandbSettings s = transport.settings;
     for (int attempt = 1; ; attempt++) {
       long have = Files.exists(part) ? Files.size(part) : 0;
-      Request.Builder b = new Request.Builder().url(url).get();
+      Request.Builder b = new Request.Builder().url(url).get().tag(Transport.Kind.class, kind);
       if (have > 0) {
         b.header("Range", "bytes=" + have + "-");
       }
@@ -320,7 +352,8 @@ final class WandbClient implements AutoCloseable {
           continue;
         }
         if (!r.isSuccessful()) {
-          throw new IOException(
+          // The transport already retried this status as its policy says: do not again.
+          throw new StatusFailure(
               "Cannot download "
                   + what
                   + " from "
@@ -340,7 +373,7 @@ final class WandbClient implements AutoCloseable {
           in.transferTo(out);
         }
         return;
-      } catch (UrlRefused e) {
+      } catch (UrlRefused | StatusFailure | Credentials.Rejected e) {
         throw e;
       } catch (IOException e) {
         if (attempt > s.maxRetries || Thread.currentThread().isInterrupted()) {
@@ -365,7 +398,7 @@ final class WandbClient implements AutoCloseable {
     }
   }
 
-  private static RequestBody fileSlice(Path file, long offset, long length) {
+  static RequestBody fileSlice(Path file, long offset, long length) {
     return new RequestBody() {
       @Override
       public MediaType contentType() {

@@ -12,7 +12,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.artifacts.common.ArtifactException;
-import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.manifest.Manifest;
 import dev.artifacts.common.manifest.ManifestEntry;
@@ -359,14 +358,7 @@ final class WandbCommits {
           uploads.requestUploads(coll, artifactId, manifestId, files, toUpload);
       uploadedFiles = toUpload.size();
       uploadedBytes = toUpload.stream().mapToLong(u -> u.entry().size()).sum();
-      Parallel.map(
-          toUpload,
-          settings.parallelism,
-          "wandb-upload",
-          u -> {
-            uploads.upload(coll, u);
-            return null;
-          });
+      uploads.uploadInRounds(coll, artifactId, manifestId, toUpload);
 
       List<ManifestEntry> finalEntries = new ArrayList<>(draftManifest.fileCount());
       for (ManifestEntry e : draftManifest.entries()) {

@@ -142,7 +142,9 @@ final class WandbDownloads {
             fetch(
                 entry,
                 what,
-                refresh -> entryUrl(artifactId, storageLayout, storageRegion, entry, what));
+                refresh ->
+                    DownloadUrl.presigned(
+                        entryUrl(artifactId, storageLayout, storageRegion, entry, what)));
           }
         } finally {
           downloadLocks.remove(entry.digest());
@@ -191,7 +193,7 @@ final class WandbDownloads {
   }
 
   interface UrlSource {
-    String url(boolean refresh) throws IOException;
+    DownloadUrl url(boolean refresh) throws IOException;
   }
 
   /** Fetches one body into the cache: resumable, MD5- and size-checked, moved into place. */
@@ -202,7 +204,7 @@ final class WandbDownloads {
         what,
         refresh -> {
           try {
-            return fileUrl(version, entry.path(), refresh);
+            return DownloadUrl.presigned(fileUrl(version, entry.path(), refresh));
           } catch (ArtifactException.NotFound e) {
             if (entry.birthArtifactId() == null) {
               throw e;
@@ -213,17 +215,18 @@ final class WandbDownloads {
                     ? ArtifactPath.parse(version.sourceCollection(), Map.of())
                     : version.path();
             Manifest m = manifest(version);
-            return FallbackUrls.of(
-                settings.baseUrl,
-                "V1".equals(m.storageLayout()),
-                m.storageRegion(),
-                home.entity(),
-                home.project(),
-                home.name(),
-                null,
-                entry.birthArtifactId(),
-                entry.digest(),
-                entry.path());
+            return DownloadUrl.fallback(
+                FallbackUrls.of(
+                    settings.baseUrl,
+                    "V1".equals(m.storageLayout()),
+                    m.storageRegion(),
+                    home.entity(),
+                    home.project(),
+                    home.name(),
+                    null,
+                    entry.birthArtifactId(),
+                    entry.digest(),
+                    entry.path()));
           }
         });
   }
@@ -233,9 +236,9 @@ final class WandbDownloads {
     Path part = cache.root().resolve("tmp").resolve(hex + ".part");
     Files.createDirectories(part.getParent());
     for (int attempt = 0; ; attempt++) {
-      String url = urls.url(attempt > 0);
+      DownloadUrl url = urls.url(attempt > 0);
       try {
-        client.download(url, part, what);
+        client.download(url.url(), url.kind(), part, what);
         break;
       } catch (WandbClient.UrlRefused e) {
         // Presigned URLs expire; wandb fetches fresh ones on 401/403. Once is enough.

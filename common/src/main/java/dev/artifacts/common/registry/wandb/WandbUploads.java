@@ -6,7 +6,6 @@ import static dev.artifacts.common.registry.wandb.WandbMapping.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.artifacts.common.ArtifactException;
-import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.ArtifactPath;
@@ -49,16 +48,30 @@ final class WandbUploads {
       throws IOException {
     List<FileUpload> toUpload = new ArrayList<>();
     Map<String, String> births = requestUploads(coll, artifactId, manifestId, files, toUpload);
-    Parallel.map(
+    uploadInRounds(coll, artifactId, manifestId, toUpload);
+    LOG.debug("Uploaded {} of {} files of {} from this task", toUpload.size(), files.size(), coll);
+    return births;
+  }
+
+  /**
+   * Uploads as wandb-core does, in rounds ({@link UploadRounds}): uploads that failed get fresh
+   * URLs from another {@code createArtifactFiles} for just those files.
+   */
+  void uploadInRounds(
+      ArtifactPath coll, String artifactId, String manifestId, List<FileUpload> toUpload)
+      throws IOException {
+    UploadRounds.run(
         toUpload,
         settings.parallelism,
         "wandb-upload",
-        u -> {
-          upload(coll, u);
-          return null;
-        });
-    LOG.debug("Uploaded {} of {} files of {} from this task", toUpload.size(), files.size(), coll);
-    return births;
+        u -> upload(coll, u),
+        failed -> {
+          List<FileUpload> again = new ArrayList<>();
+          requestUploads(
+              coll, artifactId, manifestId, failed.stream().map(FileUpload::entry).toList(), again);
+          return again;
+        },
+        u -> "'" + u.entry().path() + "' of " + coll);
   }
 
   /** One non-reference entry on its way to the server. */

@@ -119,7 +119,7 @@ class WandbProtocolRulesTest {
     assertThat(Netrc.password(netrc, "api.wandb.ai")).contains("from-netrc");
     assertThat(Netrc.password(netrc, "other")).contains("fallback");
     WandbSettings fromNetrc = WandbSettings.fromEnv("wandb", Map.of("HOME", tmp.toString()));
-    assertThat(fromNetrc.apiKey.basicAuthorization())
+    assertThat(fromNetrc.credentials.authorization())
         .isEqualTo(new WandbSettings.ApiKey("from-netrc").basicAuthorization());
   }
 
@@ -130,7 +130,10 @@ class WandbProtocolRulesTest {
       Duration d = Transport.backoff(s, attempt);
       assertThat(d).isBetween(Duration.ZERO, s.maxBackoff);
     }
-    assertThat(Transport.backoff(s, 1)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
+    // wandb-core: 2 s x 2^n plus up to 25% jitter.
+    assertThat(Transport.backoff(s, 1)).isBetween(Duration.ofSeconds(2), Duration.ofMillis(2500));
+    assertThat(Transport.backoff(s, 3)).isBetween(Duration.ofSeconds(8), Duration.ofSeconds(10));
+    assertThat(Transport.backoff(s, 6)).isEqualTo(Duration.ofSeconds(60));
     assertThat(Transport.retryAfter("12", Duration.ofMinutes(1))).isEqualTo(Duration.ofSeconds(12));
     assertThat(Transport.retryAfter("9999", Duration.ofMinutes(1)))
         .isEqualTo(Duration.ofMinutes(1));

@@ -73,6 +73,8 @@ class WandbRegistryTest {
     s.sleeper = sleeps::add;
     s.initialBackoff = Duration.ofMillis(1);
     s.maxBackoff = Duration.ofMillis(4);
+    // Fewer than wandb-core's 20 retries: the failure tests below count them.
+    s.maxRetries = 6;
     s.parallelism = 4;
     return new WandbRegistry(s, new DefaultReferenceResolver());
   }
@@ -474,7 +476,7 @@ class WandbRegistryTest {
             registry.toString(),
             registry.uri(),
             registry.client().settings().toString(),
-            registry.client().settings().apiKey.toString())) {
+            registry.client().settings().credentials.toString())) {
       assertThat(text).doesNotContain(KEY).doesNotContain(KEY_HEADER);
     }
     assertThat(server.storageRequests).isNotEmpty();
@@ -784,9 +786,10 @@ class WandbRegistryTest {
       assertThat(r.uri()).isEqualTo(server.baseUrl());
       assertThat(r.find(ds)).isEmpty();
     }
-    assertThatThrownBy(() -> ArtifactRegistries.open("http://example.com", env))
+    // Plain http is fine for a self-hosted server (as in the SDK), never for W&B's cloud.
+    assertThatThrownBy(() -> ArtifactRegistries.open("http://api.wandb.ai", env))
         .isInstanceOf(ArtifactException.InvalidInput.class)
-        .hasMessageContaining("plain http is only accepted for localhost");
+        .hasMessageContaining("only reachable over https");
     Map<String, String> noKey = new HashMap<>(env);
     noKey.remove("WANDB_API_KEY");
     noKey.put("NETRC", tmp.resolve("missing-netrc").toString());
@@ -797,7 +800,10 @@ class WandbRegistryTest {
     Path netrc = tmp.resolve("netrc");
     Files.writeString(
         netrc,
-        "machine other.host login user password nope\nmachine 127.0.0.1\n  login user\n"
+        "machine other.host login user password nope\nmachine 127.0.0.1 login u password no\n"
+            + "machine "
+            + java.net.URI.create(server.baseUrl()).getAuthority()
+            + "\n  login user\n"
             + "  password "
             + KEY
             + "\n");
