@@ -147,13 +147,14 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
     // writeTo().append()); nullable, so that appending nullable data is not refused. Without one
     // (a version logged by another tool) any schema is accepted.
     return new ArtifactTable(
-        writeRegistryUri(),
-        collection,
-        latest,
-        schema == null ? new StructType() : schema.asNullable(),
-        WriteTarget.transforms(SparkCommitProperties.partitionColumns(latest)),
-        Map.of(),
-        schema == null ? WRITE_CAPABILITIES_ANY_SCHEMA : WRITE_CAPABILITIES);
+            writeRegistryUri(),
+            collection,
+            latest,
+            schema == null ? new StructType() : schema.asNullable(),
+            WriteTarget.transforms(SparkCommitProperties.partitionColumns(latest)),
+            Map.of(),
+            schema == null ? WRITE_CAPABILITIES_ANY_SCHEMA : WRITE_CAPABILITIES)
+        .forWrite();
   }
 
   /**

@@ -456,7 +456,7 @@ class ArtifactReadTest {
     assertThat(props)
         .containsEntry("openlineage.dataset.namespace", uri)
         .containsEntry("openlineage.dataset.name", "acme/p/ol")
-        .containsEntry("openlineage.dataset.facets.version", "v0");
+        .containsEntry("openlineage.dataset.facets.version", "{\"datasetVersion\":\"v0\"}");
   }
 
   // ---- helpers -------------------------------------------------------------------------------
