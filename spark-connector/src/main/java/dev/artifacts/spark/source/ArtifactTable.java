@@ -70,7 +70,27 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
     Map<String, String> props = new java.util.LinkedHashMap<>(options);
     ArtifactVersion reported = committed != null ? committed : writeSide ? null : version;
     props.putAll(ReadLineage.openLineageProperties(registryUri, collection, reported));
+    if (reported != null) {
+      props.putAll(versionProperties(reported));
+    }
     return java.util.Collections.unmodifiableMap(props);
+  }
+
+  /** What {@code SHOW TBLPROPERTIES} shows of a version, under {@code artifact.}. */
+  static Map<String, String> versionProperties(ArtifactVersion v) {
+    Map<String, String> props = new java.util.LinkedHashMap<>();
+    props.put("artifact.version", v.version());
+    props.put("artifact.type", v.type());
+    props.put("artifact.aliases", String.join(",", v.aliases()));
+    props.put("artifact.tags", String.join(",", v.tags()));
+    props.put("artifact.digest", v.digest());
+    props.put("artifact.file-count", Long.toString(v.fileCount()));
+    props.put("artifact.size", Long.toString(v.size()));
+    props.put("artifact.created-at", v.createdAt().toString());
+    if (v.description() != null) {
+      props.put("artifact.description", v.description());
+    }
+    return props;
   }
 
   /** Set by a write through this table when it commits; see {@link #properties()}. */

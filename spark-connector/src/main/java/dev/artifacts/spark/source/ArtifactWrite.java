@@ -126,7 +126,14 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
               + existingFormat
               + " or overwrite the collection");
     }
-    this.format = existingFormat != null ? existingFormat : options.format();
+    // A replace without an explicit format keeps the collection's (INSERT OVERWRITE of a table
+    // created with OPTIONS ('format' = 'csv') stays CSV); an explicit one may change it.
+    String keptFormat =
+        !options.formatGiven() && target.latest() != null ? target.existingFormat() : null;
+    this.format =
+        existingFormat != null
+            ? existingFormat
+            : keptFormat != null ? keptFormat : options.format();
     StructType existing = onLatest ? target.existingSchema() : null;
     if (existing != null && !sameColumns(existing, schema)) {
       throw new ArtifactException.InvalidInput(
