@@ -42,8 +42,7 @@ public final class FlinkBounded {
   private FlinkBounded() {}
 
   public static void main(String[] args) throws Exception {
-    Path work =
-        Path.of(args.length > 0 ? args[0] : "demo-flink-bounded").toAbsolutePath().normalize();
+    Path work = ExampleArgs.workDir(args, "demo-flink-bounded");
     WorkDirs.deleteRecursively(work);
     String registry = work.resolve("registry").toString();
 

@@ -44,9 +44,8 @@ public final class FlinkStreaming {
   private FlinkStreaming() {}
 
   public static void main(String[] args) throws Exception {
-    Path work =
-        Path.of(args.length > 0 ? args[0] : "demo-flink-streaming").toAbsolutePath().normalize();
-    long events = args.length > 1 ? Long.parseLong(args[1]) : 3_000;
+    Path work = ExampleArgs.workDir(args, "demo-flink-streaming");
+    long events = ExampleArgs.positiveCount(args, 1, "event count", 3_000);
     WorkDirs.deleteRecursively(work);
     String registry = work.resolve("registry").toString();
     // Opened before the job so that Hadoop's shutdown hook belongs to this thread's class loader,

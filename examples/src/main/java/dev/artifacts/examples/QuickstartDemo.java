@@ -38,7 +38,7 @@ public final class QuickstartDemo {
   private QuickstartDemo() {}
 
   public static void main(String[] args) throws IOException {
-    Path work = Path.of(args.length > 0 ? args[0] : "demo").toAbsolutePath().normalize();
+    Path work = ExampleArgs.workDir(args, "demo");
     WorkDirs.deleteRecursively(work);
     Path registryRoot = work.resolve("registry");
     Path raw = work.resolve("raw-events");

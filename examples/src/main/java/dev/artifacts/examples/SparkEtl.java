@@ -38,7 +38,7 @@ public final class SparkEtl {
   private SparkEtl() {}
 
   public static void main(String[] args) throws IOException {
-    Path work = Path.of(args.length > 0 ? args[0] : "demo-spark").toAbsolutePath().normalize();
+    Path work = ExampleArgs.workDir(args, "demo-spark");
     WorkDirs.deleteRecursively(work);
     Path raw = work.resolve("raw");
     String registry = work.resolve("registry").toString();

@@ -27,7 +27,7 @@ class SparkEtlTest {
         .contains("[2024-01-03,2,99.99]")
         .containsPattern(
             "demo/etl/clean-events:v0\\n  \\[2024-01-01,3,12.5\\]\\n  \\[2024-01-02,2,3.2\\]\\n\\n")
-        .containsPattern(
-            "demo/etl/clean-events:v1 +latest,candidate +logged by: spark-etl-example");
+        .containsPattern("demo/etl/clean-events:v1 +latest,candidate +logged by: spark-etl-example")
+        .doesNotContain("multiple SLF4J providers");
   }
 }

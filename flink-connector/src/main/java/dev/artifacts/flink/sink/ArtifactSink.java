@@ -88,13 +88,24 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 public final class ArtifactSink<IN>
     implements Sink<IN>,
         SupportsCommitter<ArtifactCommittable>,
-        SupportsPreCommitTopology<ArtifactWriteResult, ArtifactCommittable> {
+        SupportsPreCommitTopology<ArtifactWriteResult, ArtifactCommittable>,
+        org.apache.flink.streaming.api.lineage.LineageVertexProvider {
   private static final long serialVersionUID = 1L;
 
   private final SinkConfig<IN> config;
 
   ArtifactSink(SinkConfig<IN> config) {
     this.config = config;
+  }
+
+  /**
+   * The collection written, as a lineage dataset (see {@link dev.artifacts.flink.ArtifactLineage}):
+   * lineage listeners see the artifact without knowing this connector.
+   */
+  @Override
+  public org.apache.flink.streaming.api.lineage.LineageVertex getLineageVertex() {
+    return dev.artifacts.flink.ArtifactLineage.sink(
+        config.registryUri(), config.artifact(), config.type(), config.aliases());
   }
 
   /** A builder; the sink is validated by {@link ArtifactSinkBuilder#build()}. */

@@ -161,6 +161,7 @@ public final class ArtifactSinkBuilder<IN> {
     if (registry == null || registry.isBlank()) {
       throw invalid("Cannot build a sink for " + a + ": no registry; call setRegistry(uri)");
     }
+    dev.artifacts.flink.HadoopClasspath.require(registry, "the sink of " + a);
     if (type == null || type.isBlank()) {
       throw invalid("Invalid type '" + type + "' for " + a + ": it must not be empty");
     }

@@ -87,7 +87,9 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  */
 @PublicEvolving
 public final class ArtifactSource<T>
-    implements Source<T, ArtifactSourceSplit, ArtifactEnumeratorState>, ResultTypeQueryable<T> {
+    implements Source<T, ArtifactSourceSplit, ArtifactEnumeratorState>,
+        ResultTypeQueryable<T>,
+        org.apache.flink.streaming.api.lineage.LineageVertexProvider {
   private static final long serialVersionUID = 1L;
 
   private final SourceConfig<T> config;
@@ -150,6 +152,16 @@ public final class ArtifactSource<T>
   @Override
   public TypeInformation<T> getProducedType() {
     return config.format().getProducedType();
+  }
+
+  /**
+   * The collection read, as a lineage dataset (see {@link dev.artifacts.flink.ArtifactLineage}):
+   * lineage listeners see the artifact without knowing this connector.
+   */
+  @Override
+  public org.apache.flink.streaming.api.lineage.SourceLineageVertex getLineageVertex() {
+    return dev.artifacts.flink.ArtifactLineage.source(
+        config.registryUri(), config.artifact(), getBoundedness());
   }
 
   SourceConfig<T> config() {

@@ -95,6 +95,7 @@ public final class ArtifactSourceBuilder<T> {
               + ": the registry is not set; call setRegistry with a registry URI such as"
               + " file:///data/registry");
     }
+    dev.artifacts.flink.HadoopClasspath.require(registry, "the source of " + path);
     if (monitorInterval != null
         && (monitorInterval.isNegative() || monitorInterval.toMillis() < 1)) {
       throw new ArtifactException.InvalidInput(

@@ -53,6 +53,7 @@ final class ArtifactBatchWrite implements BatchWrite {
   private final Map<String, String> commitProperties;
   private final String writeId;
   private final RunInfo run;
+  private final java.util.function.Consumer<dev.artifacts.common.registry.ArtifactVersion> onCommit;
   private volatile boolean outcomeUnknown;
 
   ArtifactBatchWrite(
@@ -63,7 +64,8 @@ final class ArtifactBatchWrite implements BatchWrite {
       ArtifactDataWriterFactory factory,
       Map<String, String> commitProperties,
       String writeId,
-      RunInfo run) {
+      RunInfo run,
+      java.util.function.Consumer<dev.artifacts.common.registry.ArtifactVersion> onCommit) {
     this.registry = registry;
     this.target = target;
     this.mode = mode;
@@ -72,6 +74,7 @@ final class ArtifactBatchWrite implements BatchWrite {
     this.commitProperties = Map.copyOf(commitProperties);
     this.writeId = writeId;
     this.run = run;
+    this.onCommit = onCommit;
   }
 
   @Override
@@ -121,6 +124,7 @@ final class ArtifactBatchWrite implements BatchWrite {
       throw e;
     }
     CommittedVersions.record(writeId, result);
+    onCommit.accept(result.version());
     long bytes = files.stream().mapToLong(TaskCommit.WrittenFile::size).sum();
     long millis = (System.nanoTime() - start) / 1_000_000;
     if (result.created()) {

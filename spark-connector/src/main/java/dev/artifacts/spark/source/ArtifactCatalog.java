@@ -26,9 +26,12 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * A Spark catalog over one registry: {@code spark.sql.catalog.art =
  * dev.artifacts.spark.source.ArtifactCatalog} with {@code spark.sql.catalog.art.registry = <uri>}.
  * Tables are collections; namespaces are {@code [project]} (entity from the {@code entity} catalog
- * option or {@code WANDB_ENTITY}) or {@code [entity, project]}. {@code SELECT … FROM
- * art.project.collection VERSION AS OF 'v2'} reads a version or alias; {@code TIMESTAMP AS OF} the
- * newest version committed by then.
+ * option, else {@code WANDB_ENTITY}, else the login name), {@code [entity, project]}, or none
+ * (project from the {@code project} catalog option). {@code SELECT … FROM art.project.collection
+ * VERSION AS OF 'v2'} reads a version or alias; {@code TIMESTAMP AS OF} the newest version
+ * committed by then; {@code art.project.`collection$history`} lists the versions. {@code CREATE
+ * TABLE} (with or without {@code AS SELECT}), {@code INSERT INTO} and {@code INSERT OVERWRITE}
+ * commit versions.
  *
  * <p>It is a {@link StagingTableCatalog} so that create/replace-as-select is atomic: nothing is
  * created before the write commits, and a failed write never drops a collection.
@@ -66,7 +69,38 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
    */
   @Override
   public Table loadTable(Identifier ident) throws NoSuchTableException {
+    if (ident.name().endsWith(ArtifactHistoryTable.SUFFIX)) {
+      return history(ident);
+    }
     return pinned(ident, Map.of(), ArtifactTable.READ_WRITE_CAPABILITIES);
+  }
+
+  /** {@code name$history}: the versions of collection {@code name}, newest first. */
+  private Table history(Identifier ident) throws NoSuchTableException {
+    String name = ident.name();
+    Identifier collectionIdent =
+        Identifier.of(
+            ident.namespace(),
+            name.substring(0, name.length() - ArtifactHistoryTable.SUFFIX.length()));
+    ArtifactPath collection = identifiers.collection(collectionIdent);
+    ArtifactRegistry registry = registry();
+    if (registry.collection(collection).isEmpty()) {
+      throw new NoSuchTableException(
+          "Cannot read the history of "
+              + collection.collectionPath()
+              + ": no such collection in registry "
+              + registryUri
+              + " (catalog "
+              + this.name
+              + ")",
+          scala.Option.empty());
+    }
+    return new ArtifactHistoryTable(
+        collection,
+        registry.versions(
+            collection,
+            dev.artifacts.common.registry.VersionQuery.all()
+                .withOrder(dev.artifacts.common.registry.VersionQuery.Order.VERSION_DESC)));
   }
 
   /** {@code VERSION AS OF 'vN' | 'alias'}: that version, read only. */
@@ -147,27 +181,114 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
     // writeTo().append()); nullable, so that appending nullable data is not refused. Without one
     // (a version logged by another tool) any schema is accepted.
     return new ArtifactTable(
-        writeRegistryUri(),
-        collection,
-        latest,
-        schema == null ? new StructType() : schema.asNullable(),
-        WriteTarget.transforms(SparkCommitProperties.partitionColumns(latest)),
-        Map.of(),
-        schema == null ? WRITE_CAPABILITIES_ANY_SCHEMA : WRITE_CAPABILITIES);
+            writeRegistryUri(),
+            collection,
+            latest,
+            schema == null ? new StructType() : schema.asNullable(),
+            WriteTarget.transforms(SparkCommitProperties.partitionColumns(latest)),
+            Map.of(),
+            schema == null ? WRITE_CAPABILITIES_ANY_SCHEMA : WRITE_CAPABILITIES)
+        .forWrite();
   }
 
   /**
-   * Not supported: a collection is created by its first version, so there is nothing to create
-   * without data. Use {@code CREATE TABLE … AS SELECT} or {@code df.write()}.
+   * {@code CREATE TABLE … USING artifact} without data: a collection exists through its versions,
+   * so this commits an empty {@code v0} that records the schema, partition columns and format (as a
+   * Spark write records them), and the first {@code INSERT INTO} appends {@code v1}. Write options
+   * ({@code format}, {@code type}, {@code aliases}, {@code tags}, {@code metadata}) come from
+   * {@code OPTIONS (...)} or {@code TBLPROPERTIES (...)}; {@code COMMENT} becomes the description.
    */
   @Override
   public Table createTable(
-      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
-    throw new UnsupportedOperationException(
-        "Cannot create "
-            + writeCollection(ident)
-            + " without data: a collection is created by its first version; use CREATE TABLE … AS"
-            + " SELECT or df.write().format(\"artifact\")");
+      Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties)
+      throws TableAlreadyExistsException {
+    ArtifactPath collection = writeCollection(ident);
+    ArtifactRegistry registry = writeRegistry();
+    if (registry.find(collection).isPresent()) {
+      throw new TableAlreadyExistsException(ident);
+    }
+    SparkSession session = SparkSession.active();
+    Map<String, String> options = writeOptions(collection, properties);
+    WriteOptions parsed = WriteOptions.parse(collection, options, session);
+    java.util.List<String> columns = WriteTarget.partitionColumns(partitions, collection);
+    dev.artifacts.common.registry.ArtifactDraft draft =
+        registry.newDraft(
+            collection,
+            parsed.type() != null
+                ? parsed.type()
+                : dev.artifacts.common.options.ArtifactOptions.DEFAULT_TYPE);
+    draft.aliases(parsed.aliases());
+    if (!parsed.tags().isEmpty()) {
+      draft.tags(parsed.tags());
+    }
+    String description =
+        parsed.description() != null
+            ? parsed.description()
+            : properties.get(org.apache.spark.sql.connector.catalog.TableCatalog.PROP_COMMENT);
+    if (description != null) {
+      draft.description(description);
+    }
+    if (parsed.metadata() != null) {
+      draft.metadata(parsed.metadataMap());
+    }
+    draft.run(RunInfos.current(session, parsed.runName()));
+    draft.commitProperties(
+        SparkCommitProperties.of(
+            schema,
+            columns,
+            parsed.format(),
+            parsed.storage().name().toLowerCase(java.util.Locale.ROOT),
+            java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16)));
+    registry.commit(draft);
+    try {
+      return loadTable(ident);
+    } catch (NoSuchTableException e) {
+      throw new IllegalStateException("Cannot load " + collection + " just created", e);
+    }
+  }
+
+  /**
+   * The write options of a {@code CREATE TABLE}: {@code OPTIONS} (Spark prefixes them with {@code
+   * option.}) over {@code TBLPROPERTIES}, without Spark's reserved properties. A provider other
+   * than {@code artifact} is refused: this catalog only holds artifacts.
+   */
+  private static Map<String, String> writeOptions(
+      ArtifactPath collection, Map<String, String> properties) {
+    String provider =
+        properties.get(org.apache.spark.sql.connector.catalog.TableCatalog.PROP_PROVIDER);
+    if (provider != null && !provider.equalsIgnoreCase("artifact")) {
+      throw new dev.artifacts.common.ArtifactException.InvalidInput(
+          "Invalid provider '"
+              + provider
+              + "' for "
+              + collection
+              + ": an artifact catalog holds only artifacts; write USING artifact and choose the"
+              + " file format with OPTIONS ('format' = '"
+              + provider
+              + "')");
+    }
+    Map<String, String> options = new java.util.HashMap<>();
+    for (Map.Entry<String, String> e : properties.entrySet()) {
+      String key = e.getKey();
+      if (key.startsWith(org.apache.spark.sql.connector.catalog.TableCatalog.OPTION_PREFIX)) {
+        continue;
+      }
+      if (!org.apache.spark.sql.connector.catalog.CatalogV2Util.TABLE_RESERVED_PROPERTIES()
+          .contains(key)) {
+        options.put(key, e.getValue());
+      }
+    }
+    for (Map.Entry<String, String> e : properties.entrySet()) {
+      if (e.getKey()
+          .startsWith(org.apache.spark.sql.connector.catalog.TableCatalog.OPTION_PREFIX)) {
+        options.put(
+            e.getKey()
+                .substring(
+                    org.apache.spark.sql.connector.catalog.TableCatalog.OPTION_PREFIX.length()),
+            e.getValue());
+      }
+    }
+    return options;
   }
 
   @Override
@@ -305,6 +426,7 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
   private StagedTable staged(
       Identifier ident, StructType schema, Transform[] partitions, Map<String, String> properties) {
     ArtifactPath collection = writeCollection(ident);
+    writeOptions(collection, properties); // refuses a provider other than artifact
     WriteTarget target =
         new WriteTarget(
             writeRegistryUri(),
@@ -324,6 +446,8 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
 
   private ArtifactPath writeCollection(Identifier ident) {
     return CatalogIdentifiers.collection(
-        ident, CatalogIdentifiers.defaultEntity(SparkSession.active(), name));
+        ident,
+        CatalogIdentifiers.defaultEntity(SparkSession.active(), name),
+        CatalogIdentifiers.defaultProject(SparkSession.active(), name));
   }
 }

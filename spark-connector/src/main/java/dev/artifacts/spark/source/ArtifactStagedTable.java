@@ -52,10 +52,19 @@ final class ArtifactStagedTable implements StagedTable, SupportsWrite {
     return partitioning.clone();
   }
 
+  /**
+   * The table's properties plus the OpenLineage dataset keys, with the version the write committed
+   * once it has (see {@link ArtifactTable#properties()}).
+   */
   @Override
   public Map<String, String> properties() {
-    return properties;
+    Map<String, String> props = new java.util.LinkedHashMap<>(properties);
+    props.putAll(
+        ReadLineage.openLineageProperties(target.registryUri(), target.collection(), committed));
+    return java.util.Collections.unmodifiableMap(props);
   }
+
+  private volatile dev.artifacts.common.registry.ArtifactVersion committed;
 
   @Override
   public Set<TableCapability> capabilities() {
@@ -68,7 +77,8 @@ final class ArtifactStagedTable implements StagedTable, SupportsWrite {
     return new ArtifactWriteBuilder(
         target,
         info,
-        append ? ArtifactWriteBuilder.Mode.APPEND : ArtifactWriteBuilder.Mode.REPLACE);
+        append ? ArtifactWriteBuilder.Mode.APPEND : ArtifactWriteBuilder.Mode.REPLACE,
+        v -> committed = v);
   }
 
   @Override

@@ -60,20 +60,49 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
   }
 
   /**
-   * The table options plus the OpenLineage dataset keys ({@code openlineage.dataset.namespace} =
-   * registry URI, {@code openlineage.dataset.name} = {@code entity/project/name}, {@code
-   * openlineage.dataset.facets.version} = {@code vN} when a version is pinned), so OpenLineage's
-   * Spark listener names the dataset with no extra code.
+   * The table options plus the OpenLineage dataset keys ({@link
+   * ReadLineage#openLineageProperties}), so OpenLineage's Spark listener names the dataset with no
+   * extra code. The version is the pinned one for a read; for a write it is the version the write
+   * committed, once it has (OpenLineage reads the properties again for its completion event).
    */
   @Override
   public Map<String, String> properties() {
     Map<String, String> props = new java.util.LinkedHashMap<>(options);
-    props.put(ReadLineage.OL_NAMESPACE, registryUri);
-    props.put(ReadLineage.OL_NAME, collection.collectionPath());
-    if (version != null) {
-      props.put(ReadLineage.OL_VERSION, version.version());
+    ArtifactVersion reported = committed != null ? committed : writeSide ? null : version;
+    props.putAll(ReadLineage.openLineageProperties(registryUri, collection, reported));
+    if (reported != null) {
+      props.putAll(versionProperties(reported));
     }
     return java.util.Collections.unmodifiableMap(props);
+  }
+
+  /** What {@code SHOW TBLPROPERTIES} shows of a version, under {@code artifact.}. */
+  static Map<String, String> versionProperties(ArtifactVersion v) {
+    Map<String, String> props = new java.util.LinkedHashMap<>();
+    props.put("artifact.version", v.version());
+    props.put("artifact.type", v.type());
+    props.put("artifact.aliases", String.join(",", v.aliases()));
+    props.put("artifact.tags", String.join(",", v.tags()));
+    props.put("artifact.digest", v.digest());
+    props.put("artifact.file-count", Long.toString(v.fileCount()));
+    props.put("artifact.size", Long.toString(v.size()));
+    props.put("artifact.created-at", v.createdAt().toString());
+    if (v.description() != null) {
+      props.put("artifact.description", v.description());
+    }
+    return props;
+  }
+
+  /** Set by a write through this table when it commits; see {@link #properties()}. */
+  private volatile ArtifactVersion committed;
+
+  /** Whether the table was loaded to be written (its pinned version is not what it outputs). */
+  private volatile boolean writeSide;
+
+  /** Marks a table loaded as the target of a write (catalog {@code INSERT}, {@code writeTo}). */
+  ArtifactTable forWrite() {
+    this.writeSide = true;
+    return this;
   }
 
   @Override
@@ -133,7 +162,8 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
             collection,
             WriteTarget.partitionColumns(partitioning, collection),
             version);
-    return new ArtifactWriteBuilder(target, info, ArtifactWriteBuilder.Mode.APPEND);
+    return new ArtifactWriteBuilder(
+        target, info, ArtifactWriteBuilder.Mode.APPEND, v -> committed = v);
   }
 
   String registryUri() {

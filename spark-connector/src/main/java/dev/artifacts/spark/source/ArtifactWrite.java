@@ -58,9 +58,15 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
   private final List<String> partitionColumns;
   private final String format;
   private final String queryId;
+  private final java.util.function.Consumer<dev.artifacts.common.registry.ArtifactVersion> onCommit;
 
-  ArtifactWrite(WriteTarget target, LogicalWriteInfo info, ArtifactWriteBuilder.Mode mode) {
+  ArtifactWrite(
+      WriteTarget target,
+      LogicalWriteInfo info,
+      ArtifactWriteBuilder.Mode mode,
+      java.util.function.Consumer<dev.artifacts.common.registry.ArtifactVersion> onCommit) {
     this.target = target;
+    this.onCommit = onCommit;
     this.mode = mode;
     this.rawOptions = Map.copyOf(info.options().asCaseSensitiveMap());
     this.queryId = info.queryId();
@@ -120,7 +126,14 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
               + existingFormat
               + " or overwrite the collection");
     }
-    this.format = existingFormat != null ? existingFormat : options.format();
+    // A replace without an explicit format keeps the collection's (INSERT OVERWRITE of a table
+    // created with OPTIONS ('format' = 'csv') stays CSV); an explicit one may change it.
+    String keptFormat =
+        !options.formatGiven() && target.latest() != null ? target.existingFormat() : null;
+    this.format =
+        existingFormat != null
+            ? existingFormat
+            : keptFormat != null ? keptFormat : options.format();
     StructType existing = onLatest ? target.existingSchema() : null;
     if (existing != null && !sameColumns(existing, schema)) {
       throw new ArtifactException.InvalidInput(
@@ -234,7 +247,8 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
             options.storage().name().toLowerCase(java.util.Locale.ROOT),
             operationId),
         rawOptions.get(CommittedVersions.WRITE_ID_OPTION),
-        RunInfos.current(session, options.runName()));
+        RunInfos.current(session, options.runName()),
+        onCommit);
   }
 
   /** The type the version gets: the option, else the collection's, else the default. */

@@ -24,12 +24,22 @@ final class ArtifactWriteBuilder implements SupportsTruncate, SupportsDynamicOve
 
   private final WriteTarget target;
   private final LogicalWriteInfo info;
+  private final java.util.function.Consumer<dev.artifacts.common.registry.ArtifactVersion> onCommit;
   private Mode mode;
 
-  ArtifactWriteBuilder(WriteTarget target, LogicalWriteInfo info, Mode mode) {
+  /**
+   * @param onCommit told the version the write committed (the table reports it to lineage listeners
+   *     as the output's version)
+   */
+  ArtifactWriteBuilder(
+      WriteTarget target,
+      LogicalWriteInfo info,
+      Mode mode,
+      java.util.function.Consumer<dev.artifacts.common.registry.ArtifactVersion> onCommit) {
     this.target = target;
     this.info = info;
     this.mode = mode;
+    this.onCommit = java.util.Objects.requireNonNull(onCommit, "onCommit is null");
   }
 
   @Override
@@ -46,6 +56,6 @@ final class ArtifactWriteBuilder implements SupportsTruncate, SupportsDynamicOve
 
   @Override
   public Write build() {
-    return new ArtifactWrite(target, info, mode);
+    return new ArtifactWrite(target, info, mode, onCommit);
   }
 }

@@ -14,22 +14,32 @@ import org.apache.spark.sql.connector.catalog.Identifier;
  * How catalog identifiers map to collections, and how a path-based write finds a catalog for its
  * registry. Shared by the read and write sides of {@link ArtifactCatalog}.
  *
- * <p>An identifier's namespace is {@code [entity, project]} or {@code [project]} (entity from the
+ * <p>An identifier's namespace is {@code [entity, project]}, {@code [project]} (entity from the
  * catalog option {@code entity}, else {@code WANDB_ENTITY}, else the login name, as {@link
- * ArtifactPath#parse} does); its name is the collection.
+ * ArtifactPath#parse} does) or empty (project from the catalog option {@code project}); its name is
+ * the collection.
  */
 final class CatalogIdentifiers {
   /** Catalog option naming the default entity for one-level namespaces. */
   static final String ENTITY = "entity";
+
+  /** Catalog option naming the project of identifiers without a namespace ({@code art.name}). */
+  static final String PROJECT = "project";
 
   /** Catalog option naming the registry URI. */
   static final String REGISTRY = "registry";
 
   private static final String CATALOG_CONF_PREFIX = "spark.sql.catalog.";
 
-  /** The collection an identifier names; {@code defaultEntity} may be null. */
-  static ArtifactPath collection(Identifier ident, String defaultEntity) {
+  /**
+   * The collection an identifier names; {@code defaultEntity} and {@code defaultProject} may be
+   * null.
+   */
+  static ArtifactPath collection(Identifier ident, String defaultEntity, String defaultProject) {
     String[] ns = ident.namespace();
+    if (ns.length == 0 && defaultProject != null && !defaultProject.isBlank()) {
+      ns = new String[] {defaultProject.trim()};
+    }
     String display = String.join(".", ns) + (ns.length > 0 ? "." : "") + ident.name();
     String entity;
     String project;
@@ -47,7 +57,11 @@ final class CatalogIdentifiers {
           "Invalid table identifier '"
               + display
               + "': expected <project>.<collection> or <entity>.<project>.<collection>, got "
-              + Arrays.toString(ns));
+              + Arrays.toString(ns)
+              + (ns.length == 0
+                  ? "; name the project, or set the catalog's default project"
+                      + " (spark.sql.catalog.<name>.project)"
+                  : ""));
     }
     ArtifactPath path = new ArtifactPath(entity, project, ident.name(), null);
     Names.validateProject(project, path);
@@ -97,6 +111,14 @@ final class CatalogIdentifiers {
         .getOrElse(() -> null);
   }
 
+  /** The default project of catalog {@code catalogName} as configured on the session, or null. */
+  static String defaultProject(SparkSession session, String catalogName) {
+    return session
+        .conf()
+        .getOption(CATALOG_CONF_PREFIX + catalogName + "." + PROJECT)
+        .getOrElse(() -> null);
+  }
+
   /** {@code `catalog`.`entity`.`project`.`name`}, for {@code Dataset.writeTo}. */
   static String quoted(String catalogName, ArtifactPath collection) {
     return quote(catalogName)
@@ -116,10 +138,13 @@ final class CatalogIdentifiers {
 
   private final String catalog;
   private final String defaultEntity;
+  private final String defaultProject;
 
-  /** Identifier mapping of one catalog instance, with its {@code entity} option. */
+  /** Identifier mapping of one catalog instance, with its {@code entity} and {@code project}. */
   CatalogIdentifiers(String catalog, Map<String, String> options) {
     this.catalog = catalog;
+    String project = options.get(PROJECT);
+    this.defaultProject = project == null || project.isBlank() ? null : project.trim();
     String entity = options.get(ENTITY);
     // ArtifactPath fills a missing entity from WANDB_ENTITY, then the login name.
     this.defaultEntity =
@@ -132,6 +157,9 @@ final class CatalogIdentifiers {
 
   /** {@code [entity, project]} of a namespace. */
   String[] project(String[] namespace) {
+    if (namespace.length == 0 && defaultProject != null) {
+      return new String[] {defaultEntity, defaultProject};
+    }
     if (namespace.length == 1) {
       return new String[] {defaultEntity, namespace[0]};
     }
@@ -143,7 +171,12 @@ final class CatalogIdentifiers {
             + Arrays.toString(namespace)
             + " in catalog "
             + catalog
-            + ": expected [project] or [entity, project]");
+            + ": expected [project] or [entity, project]"
+            + (namespace.length == 0
+                ? "; name the project, or set the catalog's default project (spark.sql.catalog."
+                    + catalog
+                    + ".project)"
+                : ""));
   }
 
   /** The collection an identifier names (no alias). */

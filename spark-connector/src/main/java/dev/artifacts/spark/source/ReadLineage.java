@@ -26,6 +26,31 @@ final class ReadLineage {
 
   private ReadLineage() {}
 
+  /**
+   * The keys by which OpenLineage's Spark integration names a DSv2 table's dataset: namespace =
+   * registry URI, name = {@code entity/project/name}, and, when {@code version} is known, the
+   * {@code version} dataset facet. The integration parses every {@code
+   * openlineage.dataset.facets.*} value as the facet's JSON (a bare {@code v3} would be dropped
+   * with a warning).
+   */
+  static Map<String, String> openLineageProperties(
+      String registryUri,
+      dev.artifacts.common.name.ArtifactPath collection,
+      ArtifactVersion version) {
+    Map<String, String> props = new java.util.LinkedHashMap<>();
+    props.put(OL_NAMESPACE, registryUri);
+    props.put(OL_NAME, collection.collectionPath());
+    if (version != null) {
+      props.put(
+          OL_VERSION,
+          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+              .objectNode()
+              .put("datasetVersion", version.version())
+              .toString());
+    }
+    return props;
+  }
+
   static RunInfo run(SparkSession session, Map<String, String> options) {
     return RunInfos.current(session, options.get(ArtifactOptions.RUN));
   }

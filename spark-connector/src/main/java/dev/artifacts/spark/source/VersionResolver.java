@@ -12,6 +12,8 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -121,11 +123,35 @@ final class VersionResolver {
                 : " (the first, " + oldest.version() + ", at " + oldest.createdAt() + ")"));
   }
 
+  /**
+   * What the collection does have: its versions and every alias with the version it points at (not
+   * only the latest version's aliases, which would hide {@code prod} on an older version).
+   */
   private static String latestHint(ArtifactRegistry registry, ArtifactPath path) {
-    return registry
-        .find(path.withAlias(ArtifactPath.LATEST))
-        .map(v -> " (latest is " + v.version() + ", aliases " + v.aliases() + ")")
-        .orElse("");
+    List<ArtifactVersion> versions =
+        registry.versions(
+            path.withAlias(null), VersionQuery.all().withOrder(VersionQuery.Order.VERSION_ASC));
+    if (versions.isEmpty()) {
+      return "";
+    }
+    List<String> aliases = new ArrayList<>();
+    for (ArtifactVersion v : versions) {
+      for (String alias : v.aliases()) {
+        aliases.add(alias + " (" + v.version() + ")");
+      }
+    }
+    String range =
+        versions.size() <= 10
+            ? String.join(", ", versions.stream().map(ArtifactVersion::version).toList())
+            : versions.get(0).version()
+                + ", …, "
+                + versions.get(versions.size() - 1).version()
+                + " ("
+                + versions.size()
+                + " versions)";
+    return "; it has versions "
+        + range
+        + (aliases.isEmpty() ? "" : " and aliases " + String.join(", ", aliases));
   }
 
   /**

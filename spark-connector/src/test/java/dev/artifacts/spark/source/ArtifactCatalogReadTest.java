@@ -119,8 +119,10 @@ class ArtifactCatalogReadTest {
     assertThat(old.capabilities()).containsExactly(TableCapability.BATCH_READ);
     assertThat(latest.properties())
         .containsEntry("openlineage.dataset.name", "acme/p/events")
-        .containsEntry("openlineage.dataset.facets.version", v1.version());
-    assertThat(old.properties()).containsEntry("openlineage.dataset.facets.version", "v0");
+        .containsEntry(
+            "openlineage.dataset.facets.version", "{\"datasetVersion\":\"" + v1.version() + "\"}");
+    assertThat(old.properties())
+        .containsEntry("openlineage.dataset.facets.version", "{\"datasetVersion\":\"v0\"}");
     assertThat(latest.schema().fieldNames()).containsExactly("id", "part");
     assertThatThrownBy(() -> catalog.loadTable(Identifier.of(new String[] {"p"}, "nothing")))
         .isInstanceOf(NoSuchTableException.class)

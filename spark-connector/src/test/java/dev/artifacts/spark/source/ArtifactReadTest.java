@@ -321,7 +321,7 @@ class ArtifactReadTest {
     assertThatThrownBy(() -> read("acme/p/known:nope"))
         .hasMessageContaining(
             "Cannot read acme/p/known:nope: acme/p/known has no version or alias 'nope'")
-        .hasMessageContaining("latest is v0");
+        .hasMessageContaining("; it has versions v0 and aliases latest (v0)");
     assertThatThrownBy(
             () -> spark.read().format("artifact").option("versionAsOf", "v7").load("acme/p/known"))
         .hasMessageContaining("has no version or alias 'v7'");
@@ -456,7 +456,7 @@ class ArtifactReadTest {
     assertThat(props)
         .containsEntry("openlineage.dataset.namespace", uri)
         .containsEntry("openlineage.dataset.name", "acme/p/ol")
-        .containsEntry("openlineage.dataset.facets.version", "v0");
+        .containsEntry("openlineage.dataset.facets.version", "{\"datasetVersion\":\"v0\"}");
   }
 
   // ---- helpers -------------------------------------------------------------------------------
