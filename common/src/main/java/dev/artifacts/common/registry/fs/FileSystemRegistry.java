@@ -1318,11 +1318,25 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       }
     }
     // Referenced bodies by the project that stores them; a link may live in another project.
+    // Fails closed: whatever cannot be read fully is damage, and damage stops the sweep.
     Map<String, Set<String>> referenced = new LinkedHashMap<>();
+    List<String> damage = new ArrayList<>();
     for (Path project : projects) {
       for (FileStatus collection : files.list(Layout.collections(project))) {
-        collectReferences(project, collection.getPath(), referenced);
+        collectReferences(project, collection, referenced, damage);
       }
+    }
+    if (!damage.isEmpty()) {
+      throw new ArtifactException.Corrupted(
+          "Cannot gc "
+              + uri
+              + ": it cannot tell which bodies "
+              + (damage.size() == 1 ? "this damaged file" : "these damaged files")
+              + " reference, so it removed nothing: "
+              + String.join("; ", damage.subList(0, Math.min(damage.size(), 10)))
+              + (damage.size() > 10 ? "; and " + (damage.size() - 10) + " more" : "")
+              + ". Run 'artifact fsck' to list the damage and 'artifact fsck --repair' to fix"
+              + " what can be fixed; delete versions whose manifest is lost");
     }
     long staging = 0;
     long removed = 0;
@@ -1360,52 +1374,79 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     return report;
   }
 
-  private void collectReferences(Path project, Path collectionDir, Map<String, Set<String>> out) {
-    Optional<CollectionRecord> record =
-        files.read(Layout.collectionRecord(collectionDir), CollectionRecord.class, collectionDir);
-    if (record.isEmpty()) {
+  /**
+   * Adds the bodies every live version of one collection directory references. The collection
+   * record is not needed: {@code get} resolves versions without it, so gc must count them too.
+   * Anything unreadable is added to {@code damage} instead of being skipped.
+   */
+  private void collectReferences(
+      Path project, FileStatus collectionDir, Map<String, Set<String>> out, List<String> damage) {
+    Path dir = collectionDir.getPath();
+    if (!collectionDir.isDirectory()) {
+      damage.add(dir + " is a file, not a collection directory");
       return;
     }
-    String entity = Layout.unsegment(project.getParent().getName());
-    String projectName = Layout.unsegment(project.getName());
-    Coll c = coll(entity, projectName, record.get().name());
+    Coll c;
+    try {
+      c =
+          coll(
+              Layout.unsegment(project.getParent().getName()),
+              Layout.unsegment(project.getName()),
+              Layout.unsegment(dir.getName()));
+    } catch (ArtifactException.InvalidInput e) {
+      damage.add(dir + " is not a valid collection name (" + e.getMessage() + ")");
+      return;
+    }
     Snapshot s = new Snapshot(c, false);
     for (int index : s.indices) {
       if (!s.isLive(index)) {
         continue;
       }
-      Optional<VersionRecord> r = readRecord(c, index);
-      if (r.isEmpty() || r.get().manifest() == null) {
+      Path recordFile = Layout.version(c.dir(), index);
+      VersionRecord r;
+      try {
+        Optional<VersionRecord> read = readRecord(c, index);
+        if (read.isEmpty()) {
+          continue; // Deleted with its collection since the listing.
+        }
+        r = read.get();
+      } catch (ArtifactException.Corrupted | UncheckedIOException e) {
+        damage.add("the version record " + recordFile + " is unreadable (" + e.getMessage() + ")");
+        continue;
+      }
+      if (r.manifest() == null) {
+        damage.add("the version record " + recordFile + " names no manifest");
         continue;
       }
       String artifact = c.path().withAlias("v" + index).toString();
-      Path location = layout.resolve(r.get().manifest());
+      Path location = layout.resolve(r.manifest());
       Set<String> bodies =
-          out.computeIfAbsent(key(layout.projectOf(r.get().manifest())), k -> new HashSet<>());
+          out.computeIfAbsent(key(layout.projectOf(r.manifest())), k -> new HashSet<>());
       try {
-        byte[] bytes =
-            files
-                .readBytes(location)
-                .orElseThrow(
-                    () ->
-                        new ArtifactException.Corrupted(
-                            "Cannot gc "
-                                + uri
-                                + ": the manifest of "
-                                + artifact
-                                + " is missing ("
-                                + location
-                                + "); delete that version or restore the file first"));
+        Optional<byte[]> bytes = files.readBytes(location);
+        if (bytes.isEmpty()) {
+          damage.add("the manifest " + location + " of " + artifact + " is missing");
+          continue;
+        }
+        Set<String> found = new HashSet<>();
         ManifestReader.stream(
-            new ByteArrayInputStream(bytes),
+            new ByteArrayInputStream(bytes.get()),
             "for " + artifact,
             e -> {
               if (!e.isReference() && Digests.isBase64Md5(e.digest())) {
-                bodies.add(Digests.base64ToHex(e.digest()));
+                found.add(Digests.base64ToHex(e.digest()));
               }
             });
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot gc " + uri + ": reading " + location + " failed", e);
+        bodies.addAll(found);
+      } catch (IOException | RuntimeException e) {
+        damage.add(
+            "the manifest "
+                + location
+                + " of "
+                + artifact
+                + " is unreadable ("
+                + e.getMessage()
+                + ")");
       }
     }
   }
