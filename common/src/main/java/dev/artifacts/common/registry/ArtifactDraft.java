@@ -44,6 +44,9 @@ public final class ArtifactDraft {
   // Bodies this draft stored itself or inherited from a committed base: the registry need not
   // check that they exist, which matters for commits of millions of entries.
   private final Set<String> knownBodies = ConcurrentHashMap.newKeySet();
+  // Local files bodies were stored from, so a commit can store one again if a concurrent gc
+  // removed it before the commit point (see restoreBody).
+  private final Map<String, Path> localSources = new ConcurrentHashMap<>();
   // The draft's own changes relative to its base, kept so that a commit can re-apply them to a
   // newer latest version (see rebaseOnLatest). Removals are in call order; later adds win.
   private final Map<String, ManifestEntry> added = new ConcurrentHashMap<>();
@@ -111,6 +114,7 @@ public final class ArtifactDraft {
     }
     FileDigest digest = store.put(file);
     knownBodies.add(digest.base64());
+    localSources.putIfAbsent(digest.base64(), file);
     return put(ManifestEntry.file(path, digest.base64(), digest.size()));
   }
 
@@ -140,6 +144,7 @@ public final class ArtifactDraft {
         i -> {
           FileDigest d = store.put(files.get(i));
           knownBodies.add(d.base64());
+          localSources.putIfAbsent(d.base64(), files.get(i));
           return put(ManifestEntry.file(names.get(i), d.base64(), d.size()));
         });
   }
@@ -251,6 +256,23 @@ public final class ArtifactDraft {
    */
   public boolean isKnownBody(String md5Base64) {
     return knownBodies.contains(md5Base64);
+  }
+
+  /**
+   * Stores the body with this digest again from the local file it was added from, for a commit that
+   * finds it gone (a concurrent gc removed it). False if the draft has no such file (streamed
+   * bodies, entries added by others) or the file no longer has these bytes.
+   */
+  public boolean restoreBody(String md5Base64) throws IOException {
+    Path source = localSources.get(md5Base64);
+    if (source == null || !Files.isRegularFile(source)) {
+      return false;
+    }
+    try {
+      return store.put(source).base64().equals(md5Base64);
+    } catch (IOException e) {
+      return false; // Changed since it was added (the store refuses) or unreadable.
+    }
   }
 
   public Optional<ManifestEntry> entry(String path) {

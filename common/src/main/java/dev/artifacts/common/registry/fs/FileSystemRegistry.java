@@ -3,6 +3,7 @@ package dev.artifacts.common.registry.fs;
 import static java.util.Objects.requireNonNull;
 
 import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.manifest.Manifest;
 import dev.artifacts.common.manifest.ManifestEntry;
@@ -23,7 +24,9 @@ import dev.artifacts.common.registry.VersionQuery;
 import dev.artifacts.common.registry.VersionUpdate;
 import dev.artifacts.common.registry.fs.Records.AliasRecord;
 import dev.artifacts.common.registry.fs.Records.CollectionRecord;
+import dev.artifacts.common.registry.fs.Records.CommitMark;
 import dev.artifacts.common.registry.fs.Records.Edge;
+import dev.artifacts.common.registry.fs.Records.GcIntent;
 import dev.artifacts.common.registry.fs.Records.Labels;
 import dev.artifacts.common.registry.fs.Records.RunRecord;
 import dev.artifacts.common.registry.fs.Records.Tombstone;
@@ -86,10 +89,13 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p><b>Commit protocol.</b> Bodies are already in {@code objects/} when a draft is committed. The
- * committer checks that the body of every stored entry exists (except bodies the draft stored
- * itself or inherited from its base, see {@link ArtifactDraft#isKnownBody}), reads the collection's
- * highest index, returns the latest version instead when its digest equals the draft's (W&amp;B
- * dedup), writes the manifest, then creates {@code versions/v<N+1>.json} with {@link PutIfAbsent}.
+ * committer checks early that bodies stored by others exist (not those the draft stored itself or
+ * inherited from its base, see {@link ArtifactDraft#isKnownBody}), reads the collection's highest
+ * index, returns the latest version instead when its digest equals the draft's (W&amp;B dedup),
+ * writes the manifest and a commit mark {@code commits/<id>.json}, waits for any gc that may delete
+ * one of its bodies, checks that <em>every</em> body exists (storing again from local files any a
+ * gc removed), then creates {@code versions/v<N+1>.json} with {@link PutIfAbsent}; see {@link
+ * #gc(Duration, boolean, boolean)} for why this keeps gc from deleting a body a commit references.
  * Exactly one of several concurrent committers (threads or processes) creates a given index; the
  * others re-read, re-check dedup and retry with bounded exponential backoff and jitter, then fail
  * with {@link ArtifactException.CommitConflict}. An I/O error whose effect cannot be read back
@@ -106,6 +112,16 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemRegistry.class);
 
   static final int MAX_COMMIT_ATTEMPTS = 20;
+
+  /** The shortest gc grace allowed without forcing it. */
+  public static final Duration MIN_GC_GRACE = Duration.ofHours(1);
+
+  /** Staging operations younger than this are never swept: their bodies are being written. */
+  static final Duration MIN_STAGING_AGE = Duration.ofMinutes(10);
+
+  /** How long a commit mark protects the bodies of its manifest from gc, at least. */
+  static final Duration COMMIT_MARK_RETENTION = Duration.ofHours(1);
+
   private static final long MIN_BACKOFF_MS = 5;
   private static final long MAX_BACKOFF_MS = 1_000;
   private static final String LATEST = ArtifactPath.LATEST;
@@ -120,6 +136,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   private final PutIfAbsent commitPoint;
   private final ReferenceResolver references;
   private final boolean directWrites;
+  private volatile long gcWaitMillis = 120_000;
 
   FileSystemRegistry(
       String uri,
@@ -190,6 +207,11 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
   FileSystem fileSystem() {
     return fs;
+  }
+
+  /** How long a commit waits for a gc that may delete its bodies (tests shorten it). */
+  void gcWaitMillis(long millis) {
+    this.gcWaitMillis = millis;
   }
 
   @Override
@@ -444,82 +466,100 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     ensureCollection(c, draft.type(), CollectionInfo.Kind.SEQUENCE);
 
     Prepared prepared = null;
-    for (int attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
-      Snapshot s = new Snapshot(c, false);
-      OptionalInt latest = s.latest();
-      Manifest manifest = own;
-      String baseId = draft.base().map(ArtifactVersion::id).orElse(null);
-      if (draft.rebasesOnLatest() && latest.isPresent() && !isBase(draft, latest.getAsInt())) {
-        // Another writer committed since the draft's base: apply our changes to theirs.
-        ArtifactVersion newest = version(new Snapshot(c, true), latest.getAsInt()).orElseThrow();
-        manifest = draft.manifestOn(manifest(newest));
-        baseId = newest.id();
-      }
-      if (prepared == null || !prepared.manifest().equals(manifest)) {
-        prepared = prepare(c, manifest);
-      }
-      String digest = prepared.digest();
-      if (latest.isPresent()) {
-        Optional<VersionRecord> latestRecord = readRecord(c, latest.getAsInt());
-        if (latestRecord.isPresent() && latestRecord.get().digest().equals(digest)) {
-          VersionRecord r = latestRecord.get();
-          applyAliases(c, r, aliases);
-          draft.run().ifPresent(run -> recordEdge(run, c, r, OUTPUTS));
-          ArtifactVersion existing = version(new Snapshot(c, true), r.index()).orElseThrow();
+    String markedManifest = null;
+    List<Path> marks = new ArrayList<>();
+    try {
+      for (int attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+        Snapshot s = new Snapshot(c, false);
+        OptionalInt latest = s.latest();
+        Manifest manifest = own;
+        String baseId = draft.base().map(ArtifactVersion::id).orElse(null);
+        if (draft.rebasesOnLatest() && latest.isPresent() && !isBase(draft, latest.getAsInt())) {
+          // Another writer committed since the draft's base: apply our changes to theirs.
+          ArtifactVersion newest = version(new Snapshot(c, true), latest.getAsInt()).orElseThrow();
+          manifest = draft.manifestOn(manifest(newest));
+          baseId = newest.id();
+        }
+        if (prepared == null || !prepared.manifest().equals(manifest)) {
+          prepared = prepare(c, manifest);
+        }
+        String digest = prepared.digest();
+        if (latest.isPresent()) {
+          Optional<VersionRecord> latestRecord = readRecord(c, latest.getAsInt());
+          if (latestRecord.isPresent() && latestRecord.get().digest().equals(digest)) {
+            VersionRecord r = latestRecord.get();
+            applyAliases(c, r, aliases);
+            draft.run().ifPresent(run -> recordEdge(run, c, r, OUTPUTS));
+            ArtifactVersion existing = version(new Snapshot(c, true), r.index()).orElseThrow();
+            LOG.info(
+                "Commit of {} matches {} (digest {}); no new version", c.path(), existing, digest);
+            return new CommitResult(existing, false);
+          }
+        }
+        if (!prepared.written()) {
+          // Content-addressed: an existing file of this name already holds these exact bytes.
+          files.createOnceBytes(layout.resolve(prepared.rel()), prepared.bytes());
+          prepared = prepared.markWritten();
+        }
+        if (!prepared.rel().equals(markedManifest)) {
+          marks.add(markCommit(c, prepared.rel()));
+          markedManifest = prepared.rel();
+        }
+        guardBodies(c, manifest, draft);
+        int index = s.nextIndex();
+        VersionRecord record =
+            new VersionRecord(
+                Records.FORMAT,
+                newId(),
+                index,
+                digest,
+                draft.type(),
+                prepared.rel(),
+                prepared.fileMd5(),
+                manifest.totalSize(),
+                manifest.fileCount(),
+                draft.description(),
+                draft.metadata(),
+                draft.tags(),
+                draft.ttl() == null ? null : draft.ttl().getSeconds(),
+                Instant.now().toString(),
+                draft.run().map(RunInfo::id).orElse(null),
+                draft.commitProperties(),
+                baseId,
+                null,
+                null,
+                null);
+        if (createVersion(c, record)) {
+          applyAliases(c, record, aliases);
+          draft.run().ifPresent(run -> recordEdge(run, c, record, OUTPUTS));
+          ArtifactVersion created = version(new Snapshot(c, true), index).orElseThrow();
           LOG.info(
-              "Commit of {} matches {} (digest {}); no new version", c.path(), existing, digest);
-          return new CommitResult(existing, false);
+              "Committed {} ({} files, {} bytes) in {} ms",
+              created,
+              record.fileCount(),
+              record.size(),
+              (System.nanoTime() - start) / 1_000_000);
+          return new CommitResult(created, true);
+        }
+        LOG.debug("Commit of {} lost v{} to another writer, retrying", c.path(), index);
+        backoff(attempt, c.path());
+      }
+      throw new ArtifactException.CommitConflict(
+          "Cannot commit "
+              + c.path()
+              + ": other writers kept committing first ("
+              + MAX_COMMIT_ATTEMPTS
+              + " attempts); nothing was committed, retry later");
+    } finally {
+      // The version (if any) is visible now; a gc that missed it sees it when it lists again.
+      for (Path mark : marks) {
+        try {
+          files.delete(mark, false);
+        } catch (UncheckedIOException e) {
+          LOG.debug("Cannot remove commit mark {}; gc removes it later", mark, e);
         }
       }
-      if (!prepared.written()) {
-        // Content-addressed: an existing file of this name already holds these exact bytes.
-        files.createOnceBytes(layout.resolve(prepared.rel()), prepared.bytes());
-        prepared = prepared.markWritten();
-      }
-      int index = s.nextIndex();
-      VersionRecord record =
-          new VersionRecord(
-              Records.FORMAT,
-              newId(),
-              index,
-              digest,
-              draft.type(),
-              prepared.rel(),
-              prepared.fileMd5(),
-              manifest.totalSize(),
-              manifest.fileCount(),
-              draft.description(),
-              draft.metadata(),
-              draft.tags(),
-              draft.ttl() == null ? null : draft.ttl().getSeconds(),
-              Instant.now().toString(),
-              draft.run().map(RunInfo::id).orElse(null),
-              draft.commitProperties(),
-              baseId,
-              null,
-              null,
-              null);
-      if (createVersion(c, record)) {
-        applyAliases(c, record, aliases);
-        draft.run().ifPresent(run -> recordEdge(run, c, record, OUTPUTS));
-        ArtifactVersion created = version(new Snapshot(c, true), index).orElseThrow();
-        LOG.info(
-            "Committed {} ({} files, {} bytes) in {} ms",
-            created,
-            record.fileCount(),
-            record.size(),
-            (System.nanoTime() - start) / 1_000_000);
-        return new CommitResult(created, true);
-      }
-      LOG.debug("Commit of {} lost v{} to another writer, retrying", c.path(), index);
-      backoff(attempt, c.path());
     }
-    throw new ArtifactException.CommitConflict(
-        "Cannot commit "
-            + c.path()
-            + ": other writers kept committing first ("
-            + MAX_COMMIT_ATTEMPTS
-            + " attempts); nothing was committed, retry later");
   }
 
   /** A manifest serialised for one commit attempt, and whether its file is written yet. */
@@ -575,6 +615,130 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               + e.getMessage()
               + "). Staged files were kept; list the versions before retrying",
           e);
+    }
+  }
+
+  /**
+   * Announces a commit of {@code manifestRel} to gc; see {@link #gc(Duration, boolean, boolean)}.
+   */
+  private Path markCommit(Coll c, String manifestRel) {
+    Path mark = new Path(Layout.commitMarks(c.project()), UUID.randomUUID() + ".json");
+    files.createOnce(
+        mark,
+        new CommitMark(Records.FORMAT, c.path().toString(), manifestRel, Instant.now().toString()));
+    return mark;
+  }
+
+  /**
+   * The commit-point check: after the commit mark is written, waits for any gc that may delete one
+   * of the bodies, then proves that every body the manifest references exists, storing again from
+   * local files those a gc removed. Runs on every attempt, bodies the draft stored included.
+   */
+  private void guardBodies(Coll c, Manifest manifest, ArtifactDraft draft) {
+    Map<String, String> bodies = new LinkedHashMap<>(); // hex -> an entry path, for messages
+    Map<String, String> base64 = new HashMap<>();
+    for (ManifestEntry e : manifest.entries()) {
+      if (!e.isReference() && Digests.isBase64Md5(e.digest())) {
+        String hex = Digests.base64ToHex(e.digest());
+        bodies.putIfAbsent(hex, e.path());
+        base64.putIfAbsent(hex, e.digest());
+      }
+    }
+    FileSystemContentStore store = store(c);
+    for (int round = 0; ; round++) {
+      awaitGc(c, bodies.keySet());
+      List<String> missing = missingBodies(c, store, bodies);
+      if (missing.isEmpty()) {
+        return;
+      }
+      boolean restored = round < 2;
+      for (String hex : missing) {
+        try {
+          restored &= draft.restoreBody(base64.get(hex));
+        } catch (IOException e) {
+          restored = false;
+        }
+      }
+      if (!restored) {
+        String hex = missing.get(0);
+        throw new ArtifactException.NotFound(
+            "Cannot commit "
+                + c.path()
+                + ": the body of entry '"
+                + bodies.get(hex)
+                + "' (digest "
+                + base64.get(hex)
+                + ")"
+                + (missing.size() > 1 ? " and " + (missing.size() - 1) + " more" : "")
+                + " is missing from the content store (a concurrent gc may have removed it);"
+                + " nothing was committed: add the files again and retry");
+      }
+      LOG.warn(
+          "Commit of {}: stored {} bodies again that a concurrent gc removed",
+          c.path(),
+          missing.size());
+    }
+  }
+
+  private List<String> missingBodies(
+      Coll c, FileSystemContentStore store, Map<String, String> bodies) {
+    List<String> hexes = List.copyOf(bodies.keySet());
+    int threads = hexes.size() < 256 ? 1 : Math.min(16, Parallel.defaultThreads() * 4);
+    try {
+      List<Boolean> present =
+          Parallel.map(hexes, threads, "artifact-check", h -> fs.exists(store.objectPath(h)));
+      List<String> missing = new ArrayList<>();
+      for (int i = 0; i < hexes.size(); i++) {
+        if (!present.get(i)) {
+          missing.add(hexes.get(i));
+        }
+      }
+      return missing;
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot commit " + c.path() + ": checking that its bodies exist failed", e);
+    }
+  }
+
+  /** Waits while a running gc lists one of {@code bodies} (hex) among the objects it may delete. */
+  private void awaitGc(Coll c, Set<String> bodies) {
+    long deadline = System.currentTimeMillis() + gcWaitMillis;
+    while (true) {
+      Path blocking = null;
+      for (FileStatus intentFile : files.list(Layout.gcIntents(c.project()))) {
+        Optional<GcIntent> intent;
+        try {
+          intent = files.read(intentFile.getPath(), GcIntent.class, "gc intent");
+        } catch (ArtifactException.Corrupted e) {
+          intent = Optional.of(new GcIntent(Records.FORMAT, null, List.copyOf(bodies)));
+        }
+        if (intent.isPresent()
+            && intent.get().candidates() != null
+            && intent.get().candidates().stream().anyMatch(bodies::contains)) {
+          blocking = intentFile.getPath();
+          break;
+        }
+      }
+      if (blocking == null) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new ArtifactException.CommitConflict(
+            "Cannot commit "
+                + c.path()
+                + ": a gc ("
+                + blocking
+                + ") may be deleting bodies this version references and did not finish within "
+                + gcWaitMillis / 1000
+                + " s; nothing was committed. Retry later, or delete that file if no gc is running");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ArtifactException.CommitConflict(
+            "Cannot commit " + c.path() + ": interrupted while waiting for gc; nothing committed");
+      }
     }
   }
 
@@ -1299,14 +1463,72 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
   // ---- maintenance ---------------------------------------------------------------------------
 
+  /** Like {@link #gc(Duration, boolean, boolean)} without {@code force}. */
   @Override
   public GcReport gc(Duration grace, boolean dryRun) {
+    return gc(grace, dryRun, false);
+  }
+
+  /**
+   * Removes staging leftovers and unreferenced bodies older than {@code grace}.
+   *
+   * <p><b>Protocol with committers.</b> A body no version references yet may be about to be: a
+   * draft stored it (or refreshed an existing object's time, see {@link FileSystemContentStore})
+   * and has not committed. Three rules keep gc from deleting such a body:
+   *
+   * <ol>
+   *   <li>Age: only objects older than the grace are candidates, and each candidate is stat'ed
+   *       again right before it is deleted, so one a writer refreshed since the listing is kept.
+   *       The grace must be at least {@link #MIN_GC_GRACE} unless forced, because a draft that
+   *       stores bodies longer than the grace before committing is protected by nothing else.
+   *   <li>Marks and intents (a Dekker-style handshake that needs no lock). A committer writes a
+   *       mark {@code commits/<id>.json} naming its manifest, then reads every gc intent {@code
+   *       gc/<id>.json}; if one lists a body the commit references it waits until that gc has
+   *       finished; then it checks that every body exists, and only then creates the version
+   *       record. gc writes its intent (its candidate list), then reads every mark and keeps the
+   *       bodies of their manifests, then deletes. Since each side writes before it reads, at least
+   *       one sees the other: either gc sees the mark and keeps the bodies, or the committer sees
+   *       the intent and checks the bodies after gc has finished, failing (or storing them again
+   *       from its local files) instead of committing a version with a missing body.
+   *   <li>Fail closed: a record or manifest gc cannot read stops the sweep (see {@code fsck}).
+   * </ol>
+   *
+   * <p>This holds on every supported filesystem because each step is a single create, list or stat,
+   * and local filesystems, HDFS and S3 (since 2020) are strongly consistent for those; on S3 an
+   * object's time cannot be refreshed, so there rule 1 protects only bodies younger than the grace
+   * and rule 2 does the rest. Marks are kept for {@link #COMMIT_MARK_RETENTION} (or the grace, if
+   * longer) after they were written, which covers a commit whose last steps are slower than a whole
+   * gc; a commit slower than that between its body check and its commit point is the one case left
+   * unprotected. An intent left by a killed gc makes committers of the same bodies wait and then
+   * fail with a message naming the file.
+   *
+   * @param force allow a grace shorter than {@link #MIN_GC_GRACE}
+   */
+  @Override
+  public GcReport gc(Duration grace, boolean dryRun, boolean force) {
     requireNonNull(grace, "grace is null");
     if (grace.isNegative()) {
       throw new ArtifactException.InvalidInput(
           "Invalid gc grace period " + grace + " for " + uri + ": it must not be negative");
     }
-    long cutoff = System.currentTimeMillis() - grace.toMillis();
+    if (!dryRun && !force && grace.compareTo(MIN_GC_GRACE) < 0) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid gc grace period "
+              + grace
+              + " for "
+              + uri
+              + ": it must be at least "
+              + MIN_GC_GRACE
+              + ", because bodies a running job stored but has not committed yet are protected"
+              + " only by their age; use a longer grace, or force it if no job is writing");
+    }
+    long gcStart = System.currentTimeMillis();
+    long cutoff =
+        grace.compareTo(Duration.ofMillis(gcStart)) >= 0
+            ? Long.MIN_VALUE
+            : gcStart - grace.toMillis();
+    // A staging directory is a body being written: even a forced grace leaves young ones alone.
+    long stagingCutoff = Math.min(cutoff, gcStart - MIN_STAGING_AGE.toMillis());
     List<Path> projects = new ArrayList<>();
     for (FileStatus entity : files.list(layout.root())) {
       if (entity.isDirectory()) {
@@ -1319,11 +1541,108 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     }
     // Referenced bodies by the project that stores them; a link may live in another project.
     // Fails closed: whatever cannot be read fully is damage, and damage stops the sweep.
-    Map<String, Set<String>> referenced = new LinkedHashMap<>();
+    Map<String, Set<String>> referenced = new HashMap<>();
+    Set<String> seen = new HashSet<>();
+    markLive(projects, referenced, seen);
+    long staging = 0;
+    long removed = 0;
+    long kept = 0;
+    long bytes = 0;
+    Map<Path, Map<String, FileStatus>> candidates = new LinkedHashMap<>();
+    for (Path project : projects) {
+      for (FileStatus op : files.list(Layout.staging(project))) {
+        long[] ageAndSize = newestAndSize(op);
+        if (ageAndSize[0] < stagingCutoff && (dryRun || files.deleteChecked(op.getPath(), true))) {
+          staging++;
+          bytes += ageAndSize[1];
+        }
+      }
+      Set<String> live = referenced.getOrDefault(key(project), Set.of());
+      Map<String, FileStatus> old = new TreeMap<>();
+      for (FileStatus prefix : files.list(Layout.objects(project))) {
+        for (FileStatus object : files.list(prefix.getPath())) {
+          String hex = prefix.getPath().getName() + object.getPath().getName();
+          if (live.contains(hex) || object.getModificationTime() >= cutoff) {
+            kept++;
+          } else {
+            old.put(hex, object);
+          }
+        }
+      }
+      if (!old.isEmpty()) {
+        candidates.put(project, old);
+      }
+    }
+    if (dryRun) {
+      for (Map<String, FileStatus> old : candidates.values()) {
+        removed += old.size();
+        bytes += old.values().stream().mapToLong(FileStatus::getLen).sum();
+      }
+    } else if (!candidates.isEmpty()) {
+      // Announce the candidates, then look again for commits that reached or are reaching their
+      // commit point since the mark phase: their marks, and versions created in the meantime.
+      List<Path> intents = new ArrayList<>();
+      try {
+        for (Map.Entry<Path, Map<String, FileStatus>> e : candidates.entrySet()) {
+          Path intent = new Path(Layout.gcIntents(e.getKey()), UUID.randomUUID() + ".json");
+          intents.add(intent);
+          files.createOnce(
+              intent,
+              new GcIntent(
+                  Records.FORMAT,
+                  Instant.ofEpochMilli(gcStart).toString(),
+                  List.copyOf(e.getValue().keySet())));
+        }
+        Map<Path, Set<String>> inFlight = new HashMap<>();
+        for (Path project : candidates.keySet()) {
+          inFlight.put(project, bodiesOfCommitMarks(project, cutoff, gcStart));
+        }
+        markLive(projects, referenced, seen);
+        for (Map.Entry<Path, Map<String, FileStatus>> e : candidates.entrySet()) {
+          Set<String> live = referenced.getOrDefault(key(e.getKey()), Set.of());
+          for (Map.Entry<String, FileStatus> candidate : e.getValue().entrySet()) {
+            if (live.contains(candidate.getKey())
+                || inFlight.get(e.getKey()).contains(candidate.getKey())) {
+              kept++;
+              continue;
+            }
+            // Re-check right before deleting: a writer may have reused it since the listing.
+            Path object = candidate.getValue().getPath();
+            FileStatus now = stat(object);
+            if (now == null) {
+              continue;
+            }
+            if (now.getModificationTime() >= cutoff) {
+              kept++;
+              continue;
+            }
+            if (files.deleteChecked(object, false)) {
+              removed++;
+              bytes += now.getLen();
+            }
+          }
+        }
+      } finally {
+        for (Path intent : intents) {
+          files.delete(intent, false);
+        }
+      }
+    }
+    GcReport report = new GcReport(staging, removed, bytes, kept);
+    LOG.info("{} {}: {}", dryRun ? "Dry-run gc of" : "Gc of", uri, report);
+    return report;
+  }
+
+  /**
+   * The mark phase: adds to {@code referenced} the bodies of every live version not in {@code seen}
+   * (collection directory and index) and adds those to {@code seen}; fails on damage.
+   */
+  private void markLive(
+      List<Path> projects, Map<String, Set<String>> referenced, Set<String> seen) {
     List<String> damage = new ArrayList<>();
     for (Path project : projects) {
       for (FileStatus collection : files.list(Layout.collections(project))) {
-        collectReferences(project, collection, referenced, damage);
+        collectReferences(project, collection, referenced, damage, seen);
       }
     }
     if (!damage.isEmpty()) {
@@ -1338,40 +1657,64 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               + ". Run 'artifact fsck' to list the damage and 'artifact fsck --repair' to fix"
               + " what can be fixed; delete versions whose manifest is lost");
     }
-    long staging = 0;
-    long removed = 0;
-    long kept = 0;
-    long bytes = 0;
-    for (Path project : projects) {
-      for (FileStatus op : files.list(Layout.staging(project))) {
-        long[] ageAndSize = newestAndSize(op);
-        if (ageAndSize[0] < cutoff) {
-          staging++;
-          bytes += ageAndSize[1];
-          if (!dryRun) {
-            files.delete(op.getPath(), true);
-          }
-        }
+  }
+
+  private FileStatus stat(Path path) {
+    try {
+      return fs.getFileStatus(path);
+    } catch (java.io.FileNotFoundException e) {
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot gc " + uri + ": checking " + path + " failed", e);
+    }
+  }
+
+  /**
+   * Bodies referenced by the manifests of in-flight (or recent) commits of a project; also removes
+   * marks old enough that the versions they announced are certainly visible to the mark phase.
+   */
+  private Set<String> bodiesOfCommitMarks(Path project, long cutoff, long gcStart) {
+    Set<String> bodies = new HashSet<>();
+    long expired = Math.min(cutoff, gcStart - COMMIT_MARK_RETENTION.toMillis());
+    for (FileStatus markFile : files.list(Layout.commitMarks(project))) {
+      Optional<CommitMark> mark;
+      try {
+        mark = files.read(markFile.getPath(), CommitMark.class, "commit mark");
+      } catch (ArtifactException.Corrupted e) {
+        throw new ArtifactException.Corrupted(
+            "Cannot gc "
+                + uri
+                + ": the commit mark "
+                + markFile.getPath()
+                + " is unreadable, so an in-flight commit may be unprotected; removed nothing."
+                + " Delete that file once no job is committing, then run gc again",
+            e);
       }
-      Set<String> live = referenced.getOrDefault(key(project), Set.of());
-      for (FileStatus prefix : files.list(Layout.objects(project))) {
-        for (FileStatus object : files.list(prefix.getPath())) {
-          String hex = prefix.getPath().getName() + object.getPath().getName();
-          if (live.contains(hex) || object.getModificationTime() >= cutoff) {
-            kept++;
-            continue;
-          }
-          removed++;
-          bytes += object.getLen();
-          if (!dryRun) {
-            files.delete(object.getPath(), false);
-          }
+      if (mark.isEmpty()) {
+        continue;
+      }
+      Path manifest = layout.resolve(mark.get().manifest());
+      try {
+        Optional<byte[]> bytes = files.readBytes(manifest);
+        if (bytes.isPresent()) {
+          ManifestReader.stream(
+              new ByteArrayInputStream(bytes.get()),
+              "for the commit mark " + markFile.getPath(),
+              e -> {
+                if (!e.isReference() && Digests.isBase64Md5(e.digest())) {
+                  bodies.add(Digests.base64ToHex(e.digest()));
+                }
+              });
         }
+        // No manifest: its collection was deleted; the commit cannot succeed.
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot gc " + uri + ": reading " + manifest + " failed", e);
+      }
+      if (markFile.getModificationTime() < expired) {
+        files.delete(markFile.getPath(), false);
       }
     }
-    GcReport report = new GcReport(staging, removed, bytes, kept);
-    LOG.info("{} {}: {}", dryRun ? "Dry-run gc of" : "Gc of", uri, report);
-    return report;
+    return bodies;
   }
 
   /**
@@ -1380,7 +1723,11 @@ public final class FileSystemRegistry implements ArtifactRegistry {
    * Anything unreadable is added to {@code damage} instead of being skipped.
    */
   private void collectReferences(
-      Path project, FileStatus collectionDir, Map<String, Set<String>> out, List<String> damage) {
+      Path project,
+      FileStatus collectionDir,
+      Map<String, Set<String>> out,
+      List<String> damage,
+      Set<String> seen) {
     Path dir = collectionDir.getPath();
     if (!collectionDir.isDirectory()) {
       damage.add(dir + " is a file, not a collection directory");
@@ -1399,7 +1746,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     }
     Snapshot s = new Snapshot(c, false);
     for (int index : s.indices) {
-      if (!s.isLive(index)) {
+      if (!s.isLive(index) || seen.contains(dir + "#" + index)) {
         continue;
       }
       Path recordFile = Layout.version(c.dir(), index);
@@ -1438,6 +1785,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               }
             });
         bodies.addAll(found);
+        seen.add(dir + "#" + index);
       } catch (IOException | RuntimeException e) {
         damage.add(
             "the manifest "
@@ -1460,9 +1808,14 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     long newest = op.getModificationTime();
     long size = op.isFile() ? op.getLen() : 0;
     if (op.isDirectory()) {
-      for (FileStatus child : files.list(op.getPath())) {
-        newest = Math.max(newest, child.getModificationTime());
-        size += child.getLen();
+      try {
+        for (FileStatus child : files.list(op.getPath())) {
+          newest = Math.max(newest, child.getModificationTime());
+          size += child.getLen();
+        }
+      } catch (UncheckedIOException e) {
+        // Being created or removed right now: in use, so not a leftover.
+        return new long[] {Long.MAX_VALUE, 0};
       }
     }
     return new long[] {newest, size};

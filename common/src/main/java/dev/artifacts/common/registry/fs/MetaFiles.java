@@ -168,6 +168,25 @@ final class MetaFiles {
     }
   }
 
+  /**
+   * Deletes {@code path} and proves it: true if this call removed it, false if it was already gone.
+   * A filesystem that refuses (a read-only mount returns false from {@code delete}) is an error,
+   * never a silent success.
+   */
+  boolean deleteChecked(Path path, boolean recursive) {
+    if (delete(path, recursive)) {
+      return true;
+    }
+    if (exists(path)) {
+      throw new UncheckedIOException(
+          new java.io.IOException(
+              "Cannot delete "
+                  + path
+                  + ": the filesystem refused (is the registry read-only?); nothing was removed"));
+    }
+    return false;
+  }
+
   boolean exists(Path path) {
     try {
       return fs.exists(path);
