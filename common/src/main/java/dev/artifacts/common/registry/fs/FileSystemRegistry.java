@@ -137,6 +137,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   private final ReferenceResolver references;
   private final boolean directWrites;
   private volatile long gcWaitMillis = 120_000;
+  // Objects whose digest this instance checked before reusing them (see FileSystemContentStore).
+  private final Set<String> verifiedObjects = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   FileSystemRegistry(
       String uri,
@@ -448,7 +450,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private FileSystemContentStore store(Path project, String owner) {
-    return new FileSystemContentStore(fs, project, directWrites, owner);
+    return new FileSystemContentStore(fs, project, directWrites, owner, verifiedObjects);
   }
 
   private FileSystemContentStore store(Coll c) {
@@ -486,7 +488,9 @@ public final class FileSystemRegistry implements ArtifactRegistry {
         String digest = prepared.digest();
         if (latest.isPresent()) {
           Optional<VersionRecord> latestRecord = readRecord(c, latest.getAsInt());
-          if (latestRecord.isPresent() && latestRecord.get().digest().equals(digest)) {
+          if (latestRecord.isPresent()
+              && latestRecord.get().digest().equals(digest)
+              && latestIsIntact(c, latestRecord.get(), prepared, manifest, draft)) {
             VersionRecord r = latestRecord.get();
             applyAliases(c, r, aliases);
             draft.run().ifPresent(run -> recordEdge(run, c, r, OUTPUTS));
@@ -616,6 +620,28 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               + "). Staged files were kept; list the versions before retrying",
           e);
     }
+  }
+
+  /**
+   * Whether the latest version the draft would dedup against can really be read: its manifest
+   * (rewritten from the draft's identical bytes if it is missing or corrupt) and every body (stored
+   * again from the draft's local files if missing). False means: commit a new version.
+   */
+  private boolean latestIsIntact(
+      Coll c, VersionRecord r, Prepared prepared, Manifest manifest, ArtifactDraft draft) {
+    ArtifactVersion existing = version(new Snapshot(c, false), r.index()).orElseThrow();
+    try {
+      manifest(existing);
+    } catch (ArtifactException.Corrupted e) {
+      if (!prepared.rel().equals(r.manifest()) || !prepared.fileMd5().equals(r.manifestMd5())) {
+        LOG.warn("{}; committing a new version instead of reusing it", e.getMessage());
+        return false;
+      }
+      files.replaceBytes(layout.resolve(r.manifest()), prepared.bytes());
+      LOG.warn("{}; rewrote it from the identical manifest being committed", e.getMessage());
+    }
+    guardBodies(c, manifest, draft);
+    return true;
   }
 
   /**

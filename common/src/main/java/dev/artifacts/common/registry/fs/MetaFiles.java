@@ -110,7 +110,11 @@ final class MetaFiles {
 
   /** Replaces {@code path} (or creates it) with a complete document. */
   void replace(Path path, Object record) {
-    byte[] bytes = toJson(record);
+    replaceBytes(path, toJson(record));
+  }
+
+  /** Replaces {@code path} (or creates it) with {@code bytes}, atomically for readers. */
+  void replaceBytes(Path path, byte[] bytes) {
     if (directWrites) {
       // The document is small, so S3A sends it as one PUT on close: readers see the old or the new.
       try (FSDataOutputStream out = fs.create(path, true)) {
