@@ -1184,7 +1184,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       throw new ArtifactException.NotFound(
           "Cannot remove alias '" + alias + "' from " + version.path() + ": it does not carry it");
     }
-    files.delete(file, false);
+    files.deleteChecked(file, false);
     return reread(c, r.index());
   }
 
@@ -1268,7 +1268,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       Path file = Layout.alias(c.dir(), alias);
       Optional<AliasRecord> current = files.read(file, AliasRecord.class, c.path());
       if (current.isPresent() && current.get().index() == r.index()) {
-        files.delete(file, false);
+        files.deleteChecked(file, false);
       }
     }
     LOG.info("Deleted {}", version.path());
@@ -1281,7 +1281,27 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       throw new ArtifactException.NotFound(
           "Cannot delete " + c.path() + ": the collection does not exist");
     }
-    files.delete(c.dir(), true);
+    // Tombstones first: killed at any point after this, every version reads as deleted, never
+    // as a live version whose manifest is gone. Then the version records, so no version remains,
+    // then the collection record, then the rest.
+    Snapshot s = new Snapshot(c, false);
+    for (int index : s.indices) {
+      if (s.isLive(index)) {
+        Optional<VersionRecord> r;
+        try {
+          r = readRecord(c, index);
+        } catch (ArtifactException.Corrupted e) {
+          r = Optional.empty();
+        }
+        files.createOnce(
+            Layout.tombstone(c.dir(), index),
+            new Tombstone(
+                Records.FORMAT, r.map(VersionRecord::id).orElse(null), Instant.now().toString()));
+      }
+    }
+    files.deleteChecked(Layout.versions(c.dir()), true);
+    files.deleteChecked(Layout.collectionRecord(c.dir()), false);
+    files.deleteChecked(c.dir(), true);
     LOG.info("Deleted collection {}", c.path());
   }
 
@@ -1388,7 +1408,16 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(version, "version is null");
     Coll c = coll(version.path());
     VersionRecord r = requireRecord(c, version);
-    recordEdge(run, c, r, INPUTS);
+    try {
+      recordEdge(run, c, r, INPUTS);
+    } catch (UncheckedIOException e) {
+      // Reading must work on a read-only registry; lineage is the one thing lost.
+      LOG.warn(
+          "Cannot record that run {} used {} ({}); reading it anyway without lineage",
+          run.id(),
+          version.path(),
+          e.getMessage());
+    }
   }
 
   private void recordEdge(RunInfo run, Coll c, VersionRecord r, String direction) {
