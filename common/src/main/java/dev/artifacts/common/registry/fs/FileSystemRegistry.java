@@ -290,6 +290,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     final TreeSet<Integer> indices = new TreeSet<>();
     final Set<Integer> deleted = new HashSet<>();
     final Map<String, Integer> aliases = new TreeMap<>();
+    final List<Path> damagedAliases = new ArrayList<>();
 
     Snapshot(Coll coll, boolean withAliases) {
       this.coll = coll;
@@ -301,10 +302,16 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       }
       if (withAliases) {
         for (FileStatus s : files.list(Layout.aliases(coll.dir()))) {
-          files
-              .read(s.getPath(), AliasRecord.class, coll.path())
-              .filter(a -> indices.contains(a.index()) && !deleted.contains(a.index()))
-              .ifPresent(a -> aliases.put(a.alias(), a.index()));
+          try {
+            files
+                .read(s.getPath(), AliasRecord.class, coll.path())
+                .filter(a -> indices.contains(a.index()) && !deleted.contains(a.index()))
+                .ifPresent(a -> aliases.put(a.alias(), a.index()));
+          } catch (ArtifactException.Corrupted e) {
+            // One bad alias file must not hide the collection: skip it, say which.
+            damagedAliases.add(s.getPath());
+            LOG.warn("{}; ignoring that alias ('artifact fsck --repair' drops it)", e.getMessage());
+          }
         }
       }
     }
@@ -407,9 +414,19 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private Labels labels(Coll c, VersionRecord r) {
-    return files
-        .read(Layout.labels(c.dir(), r.index()), Labels.class, c.path().withAlias("v" + r.index()))
-        .orElseGet(() -> initialLabels(r));
+    try {
+      return files
+          .read(
+              Layout.labels(c.dir(), r.index()), Labels.class, c.path().withAlias("v" + r.index()))
+          .orElseGet(() -> initialLabels(r));
+    } catch (ArtifactException.Corrupted e) {
+      LOG.warn(
+          "{}; showing the labels v{} was committed with ('artifact fsck --repair' drops the"
+              + " file)",
+          e.getMessage(),
+          r.index());
+      return initialLabels(r);
+    }
   }
 
   private static Labels initialLabels(VersionRecord r) {
@@ -487,7 +504,13 @@ public final class FileSystemRegistry implements ArtifactRegistry {
         }
         String digest = prepared.digest();
         if (latest.isPresent()) {
-          Optional<VersionRecord> latestRecord = readRecord(c, latest.getAsInt());
+          Optional<VersionRecord> latestRecord;
+          try {
+            latestRecord = readRecord(c, latest.getAsInt());
+          } catch (ArtifactException.Corrupted e) {
+            LOG.warn("{}; committing a new version without comparing to it", e.getMessage());
+            latestRecord = Optional.empty();
+          }
           if (latestRecord.isPresent()
               && latestRecord.get().digest().equals(digest)
               && latestIsIntact(c, latestRecord.get(), prepared, manifest, draft)) {
@@ -797,7 +820,13 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private void ensureCollection(Coll c, String type, CollectionInfo.Kind kind) {
-    Optional<CollectionRecord> existing = readCollection(c);
+    Optional<CollectionRecord> existing;
+    try {
+      existing = readCollection(c);
+    } catch (ArtifactException.Corrupted e) {
+      LOG.warn("{}; not checking the type ('artifact fsck --repair' rebuilds it)", e.getMessage());
+      return;
+    }
     if (existing.isEmpty()) {
       CollectionRecord record =
           new CollectionRecord(
@@ -946,7 +975,12 @@ public final class FileSystemRegistry implements ArtifactRegistry {
                 + alias
                 + "' (aliases: "
                 + s.aliases.keySet()
-                + ")");
+                + ")"
+                + (s.damagedAliases.isEmpty()
+                    ? ""
+                    : "; these alias files are damaged: "
+                        + s.damagedAliases
+                        + ", run 'artifact fsck --repair'"));
       }
       index = OptionalInt.of(n);
     }
@@ -1075,6 +1109,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
   private Optional<CollectionInfo> collection(Coll c) {
     return readCollection(c)
+        .or(() -> recordFromVersions(c))
         .map(
             r -> {
               Snapshot s = new Snapshot(c, false);
@@ -1092,15 +1127,47 @@ public final class FileSystemRegistry implements ArtifactRegistry {
             });
   }
 
+  /**
+   * A collection record derived from the newest readable version record, for a collection whose
+   * {@code collection.json} is missing (a killed delete or a lost file): its versions still
+   * resolve, so it must still be listed.
+   */
+  private Optional<CollectionRecord> recordFromVersions(Coll c) {
+    Snapshot s = new Snapshot(c, false);
+    for (int index : s.indices.descendingSet()) {
+      try {
+        Optional<VersionRecord> r = readRecord(c, index);
+        if (r.isPresent()) {
+          LOG.warn(
+              "The collection record of {} is missing; 'artifact fsck --repair' rebuilds it",
+              c.path());
+          return Optional.of(
+              new CollectionRecord(
+                  Records.FORMAT,
+                  c.name(),
+                  r.get().type(),
+                  (r.get().isLink() ? CollectionInfo.Kind.PORTFOLIO : CollectionInfo.Kind.SEQUENCE)
+                      .name(),
+                  null,
+                  List.of(),
+                  r.get().createdAt()));
+        }
+      } catch (ArtifactException.Corrupted e) {
+        // Try an older one.
+      }
+    }
+    return Optional.empty();
+  }
+
   @Override
   public List<ArtifactVersion> versions(ArtifactPath collection, VersionQuery query) {
     requireNonNull(query, "query is null");
     Coll c = coll(collection);
-    if (readCollection(c).isEmpty()) {
+    Snapshot s = new Snapshot(c, true);
+    if (s.indices.isEmpty() && readCollection(c).isEmpty()) {
       throw new ArtifactException.NotFound(
           "Cannot list versions of " + c.path() + ": the collection does not exist");
     }
-    Snapshot s = new Snapshot(c, true);
     OptionalInt aliasIndex =
         query.alias() == null ? OptionalInt.empty() : Names.versionIndex(query.alias());
     List<ArtifactVersion> out = new ArrayList<>();
@@ -1108,7 +1175,13 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       if (!query.includeDeleted() && s.deleted.contains(index)) {
         continue;
       }
-      Optional<ArtifactVersion> v = version(s, index);
+      Optional<ArtifactVersion> v;
+      try {
+        v = version(s, index);
+      } catch (ArtifactException.Corrupted e) {
+        LOG.warn("{}; leaving v{} out of the listing", e.getMessage(), index);
+        continue;
+      }
       if (v.isEmpty()) {
         continue;
       }
@@ -1517,6 +1590,22 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   // ---- maintenance ---------------------------------------------------------------------------
+
+  /**
+   * Checks every collection's files and, with {@code repair}, fixes what can be fixed without
+   * guessing; see {@link Fsck}. A read-only check changes nothing.
+   */
+  /** The file of a version's manifest, for tests and tools that inspect the layout. */
+  String manifestLocation(ArtifactVersion version) {
+    Coll c = coll(version.path());
+    return layout.resolve(requireRecord(c, version).manifest()).toUri().getPath();
+  }
+
+  public FsckReport fsck(boolean repair) {
+    FsckReport report = new Fsck(fs, layout, files, repair).run();
+    LOG.info("fsck of {}: {} problems", uri, report.problems().size());
+    return report;
+  }
 
   /** Like {@link #gc(Duration, boolean, boolean)} without {@code force}. */
   @Override
