@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * A version being assembled, mirroring W&amp;B's unlogged {@code Artifact}: files, directories,
@@ -112,7 +111,7 @@ public final class ArtifactDraft {
       throw new ArtifactException.InvalidInput(
           "Cannot add " + file + " to " + collection + ": it is not a readable file");
     }
-    FileDigest digest = store.put(file);
+    FileDigest digest = putNamingTheFile(file);
     knownBodies.add(digest.base64());
     localSources.putIfAbsent(digest.base64(), file);
     return put(ManifestEntry.file(path, digest.base64(), digest.size()));
@@ -127,10 +126,7 @@ public final class ArtifactDraft {
       throw new ArtifactException.InvalidInput(
           "Cannot add " + dir + " to " + collection + ": it is not a directory");
     }
-    List<Path> files;
-    try (Stream<Path> walk = Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-      files = walk.filter(Files::isRegularFile).sorted().toList();
-    }
+    List<Path> files = regularFiles(dir);
     String pre = prefix == null || prefix.isEmpty() ? "" : prefix + "/";
     List<String> names = new ArrayList<>(files.size());
     for (Path f : files) {
@@ -142,11 +138,92 @@ public final class ArtifactDraft {
         hashThreads,
         "artifact-hash",
         i -> {
-          FileDigest d = store.put(files.get(i));
+          FileDigest d = putNamingTheFile(files.get(i));
           knownBodies.add(d.base64());
           localSources.putIfAbsent(d.base64(), files.get(i));
           return put(ManifestEntry.file(names.get(i), d.base64(), d.size()));
         });
+  }
+
+  /** Stores a file; an I/O error that does not say which file gets its path. */
+  private FileDigest putNamingTheFile(Path file) throws IOException {
+    try {
+      return store.put(file);
+    } catch (IOException e) {
+      String message = String.valueOf(e.getMessage());
+      if (message.contains(file.toString())) {
+        throw e;
+      }
+      throw new IOException("Cannot add " + file + " to " + collection + ": " + message, e);
+    }
+  }
+
+  /**
+   * The regular files under {@code dir}, symlinks followed, sorted. Anything that cannot be logged
+   * (a symlink loop, a dangling symlink, a FIFO, socket or device, an unreadable file or directory)
+   * fails the call with a list of those entries: a version silently missing files would be worse.
+   */
+  private List<Path> regularFiles(Path dir) throws IOException {
+    List<Path> files = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    Files.walkFileTree(
+        dir,
+        java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS),
+        Integer.MAX_VALUE,
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult visitFile(
+              Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+            if (attrs.isRegularFile()) {
+              if (Files.isReadable(file)) {
+                files.add(file);
+              } else {
+                problems.add(file + " (unreadable: permission denied)");
+              }
+            } else if (attrs.isSymbolicLink()) {
+              problems.add(file + " (dangling symlink)");
+            } else if (attrs.isOther()) {
+              problems.add(file + " (not a regular file: a FIFO, socket or device)");
+            }
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+            if (e instanceof java.nio.file.FileSystemLoopException) {
+              problems.add(file + " (symlink loop)");
+            } else if (e instanceof java.nio.file.AccessDeniedException) {
+              problems.add(file + " (unreadable: permission denied)");
+            } else {
+              problems.add(file + " (unreadable: " + e.getMessage() + ")");
+            }
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) {
+            if (e != null) {
+              problems.add(d + " (cannot list: " + e.getMessage() + ")");
+            }
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+        });
+    if (!problems.isEmpty()) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot add "
+              + dir
+              + " to "
+              + collection
+              + ": "
+              + problems.size()
+              + (problems.size() == 1 ? " entry cannot" : " entries cannot")
+              + " be logged: "
+              + String.join(", ", problems.subList(0, Math.min(problems.size(), 20)))
+              + (problems.size() > 20 ? ", ..." : "")
+              + "; remove or fix them, or log a directory without them");
+    }
+    files.sort(null);
+    return files;
   }
 
   /**

@@ -68,6 +68,16 @@ final class FileSystemContentStore implements ContentStore {
 
   @Override
   public FileDigest put(java.nio.file.Path file) throws IOException {
+    try {
+      return store(file);
+    } catch (org.apache.hadoop.fs.FSError e) {
+      // The local filesystem wraps write failures (a full disk) in an Error; callers expect I/O.
+      throw new IOException(
+          "Cannot store " + file + " in " + owner + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private FileDigest store(java.nio.file.Path file) throws IOException {
     FileDigest digest = Digests.digest(file);
     Path target = objectPath(digest.hex());
     if (isIntact(target, digest)) {
@@ -244,7 +254,13 @@ final class FileSystemContentStore implements ContentStore {
           new FilterOutputStream(digesting) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-              digesting.write(b, off, len);
+              try {
+                digesting.write(b, off, len);
+              } catch (org.apache.hadoop.fs.FSError e) {
+                throw new IOException(
+                    "Cannot store a body in " + owner + ": " + e.getCause().getMessage(),
+                    e.getCause());
+              }
             }
 
             @Override

@@ -177,8 +177,26 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     // The checksummed local filesystem adds .crc files and a rename that is not the POSIX one.
     FileSystem fs = outer instanceof LocalFileSystem local ? local.getRawFileSystem() : outer;
     Path rootPath = fs.makeQualified(new Path(root));
+    rejectFileRoot(fs, rootPath, uri);
     return new FileSystemRegistry(
         root.toString(), fs, outer, rootPath, references, PutIfAbsentStrategies.forFileSystem(fs));
+  }
+
+  private static void rejectFileRoot(FileSystem fs, Path root, String uri) {
+    boolean isFile;
+    try {
+      isFile = fs.getFileStatus(root).isFile();
+    } catch (java.io.FileNotFoundException e) {
+      return; // Created on the first write.
+    } catch (IOException e) {
+      return; // Unreachable now; the first real operation reports it with its reason.
+    }
+    if (isFile) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid registry location '"
+              + uri
+              + "': it is a file, not a directory; give a directory (created if missing)");
+    }
   }
 
   private static URI toUri(String uri) {

@@ -104,8 +104,26 @@ final class FaultyLocalFileSystem extends RawLocalFileSystem {
     if (readOnly) {
       throw new FileNotFoundException(f + " (Read-only file system)");
     }
-    FSDataOutputStream real =
-        super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+    return faulty(
+        super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress));
+  }
+
+  @Override
+  public FSDataOutputStream create(
+      org.apache.hadoop.fs.Path f,
+      boolean overwrite,
+      int bufferSize,
+      short replication,
+      long blockSize,
+      Progressable progress)
+      throws IOException {
+    if (readOnly) {
+      throw new FileNotFoundException(f + " (Read-only file system)");
+    }
+    return faulty(super.create(f, overwrite, bufferSize, replication, blockSize, progress));
+  }
+
+  private FSDataOutputStream faulty(FSDataOutputStream real) throws IOException {
     if (!diskFull) {
       return real;
     }
