@@ -67,7 +67,9 @@ public final class ArtifactCli {
         alias add|remove NAME:VERSION ALIAS           move or remove an alias
         delete NAME:VERSION [--delete-aliases]        delete a version
         delete NAME --collection                      delete a collection and its versions
-        gc [--grace DURATION] [--dry-run]             remove unreferenced objects and staging
+        gc [--grace DURATION] [--dry-run] [--force]   remove unreferenced objects and staging
+                                                      (--force: allow a grace under 1h)
+        fsck [--repair]                               check (and repair) the registry's files
 
       NAME is [entity/][project/]name; WANDB_ENTITY and WANDB_PROJECT give the defaults.
       The registry is --registry, else $ARTIFACT_REGISTRY, else ~/.artifact-registry: a path or
@@ -134,6 +136,10 @@ public final class ArtifactCli {
         out.print(USAGE_TEXT);
         return OK;
       }
+      if (registryUri != null && registryUri.isBlank()) {
+        throw new Args.UsageException(
+            "Invalid --registry '" + registryUri + "': it is empty; give a path or URI");
+      }
       String uri = registryUri != null ? registryUri : env.get("ARTIFACT_REGISTRY");
       if (uri == null || uri.isBlank()) {
         uri = Path.of(System.getProperty("user.home"), ".artifact-registry").toString();
@@ -153,6 +159,14 @@ public final class ArtifactCli {
       return FAILED;
     } catch (IOException | UncheckedIOException e) {
       err.println("artifact: " + ioMessage(e));
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      return FAILED;
+    } catch (org.apache.hadoop.fs.FSError e) {
+      // The local filesystem wraps I/O failures while writing (a full disk) in an Error.
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      err.println("artifact: Cannot write to the registry: " + cause.getMessage());
       if (debug) {
         e.printStackTrace(err);
       }
@@ -178,6 +192,7 @@ public final class ArtifactCli {
       case "alias" -> alias(registry, args);
       case "delete" -> delete(registry, args);
       case "gc" -> gc(registry, args);
+      case "fsck" -> FsckCommand.run(registry, args, out);
       default -> throw new Args.UsageException("Unknown command '" + command + "'");
     };
   }
@@ -243,6 +258,10 @@ public final class ArtifactCli {
     a.expectPositionals(1);
     ArtifactVersion v = registry.resolve(parse(a.positional(0, "artifact NAME[:ALIAS]")));
     Path root = a.value("root") != null ? Path.of(a.value("root")) : ArtifactFiles.defaultRoot(v);
+    if (Files.exists(root) && !Files.isDirectory(root)) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot download " + v.path() + " to " + root + ": it is a file, not a directory");
+    }
     int parallelism = parallelism(a);
     registry.recordUse(cliRun("get " + v.collection()), v);
     try (Progress progress = new Progress(err, terminal, "downloading", v.size())) {
@@ -342,7 +361,7 @@ public final class ArtifactCli {
             .withAlias(a.value("alias"))
             .withTag(a.value("tag"))
             .withDeleted(a.flag("deleted"))
-            .withLimit(a.value("limit") == null ? 0 : (int) parseLong(a.value("limit"), "--limit"));
+            .withLimit(limit(a));
     List<ArtifactVersion> versions = registry.versions(path, q);
     out.printf(
         "%-8s %-34s %8s %12s  %-20s  %s%n",
@@ -460,11 +479,11 @@ public final class ArtifactCli {
   }
 
   private int gc(ArtifactRegistry registry, List<String> argv) {
-    Args a = Args.parse(argv, Set.of("grace"), Set.of("dry-run"));
+    Args a = Args.parse(argv, Set.of("grace"), Set.of("dry-run", "force"));
     a.expectPositionals(0);
     Duration grace =
         a.value("grace") == null ? Duration.ofHours(24) : parseDuration(a.value("grace"));
-    GcReport r = registry.gc(grace, a.flag("dry-run"));
+    GcReport r = registry.gc(grace, a.flag("dry-run"), a.flag("force"));
     out.printf(
         "%s %d staging leftovers and %d unreferenced objects (%s); kept %d objects%n",
         a.flag("dry-run") ? "Would remove" : "Removed",
@@ -485,6 +504,18 @@ public final class ArtifactCli {
     String id = "cli-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     return new RunInfo(
         id, "artifact " + name, "cli", null, Map.of("user", System.getProperty("user.name", "")));
+  }
+
+  private static int limit(Args a) {
+    if (a.value("limit") == null) {
+      return 0;
+    }
+    long limit = parseLong(a.value("limit"), "--limit");
+    if (limit < 1 || limit > Integer.MAX_VALUE) {
+      throw new Args.UsageException(
+          "Invalid --limit " + a.value("limit") + ": use a positive number of versions");
+    }
+    return (int) limit;
   }
 
   private int parallelism(Args a) {
@@ -535,6 +566,8 @@ public final class ArtifactCli {
         case 'd' -> Duration.ofDays(n);
         default -> throw new NumberFormatException();
       };
+    } catch (ArithmeticException e) {
+      throw new Args.UsageException("Invalid duration '" + text + "': it is too long");
     } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
       throw new Args.UsageException(
           "Invalid duration '" + text + "': use e.g. 30s, 15m, 2h, 7d or PT1H");
@@ -552,9 +585,11 @@ public final class ArtifactCli {
   }
 
   /** Counts regular files under a directory, for the progress total. */
-  private static long countFiles(Path dir) throws IOException {
+  private static long countFiles(Path dir) {
     try (var walk = Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
       return walk.filter(Files::isRegularFile).count();
+    } catch (IOException | UncheckedIOException e) {
+      return 0; // Only the progress total; adding the directory reports the problem precisely.
     }
   }
 }

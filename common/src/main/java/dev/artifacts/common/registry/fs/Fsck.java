@@ -70,7 +70,9 @@ final class Fsck {
   }
 
   private void report(Path path, String what, boolean repaired) {
-    problems.add(new FsckReport.Problem(path.toString(), what, repaired));
+    boolean local = "file".equals(path.toUri().getScheme());
+    problems.add(
+        new FsckReport.Problem(local ? path.toUri().getPath() : path.toString(), what, repaired));
   }
 
   private void checkCollection(Path project, Path dir) {
