@@ -962,7 +962,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
   private Lookup lookup(ArtifactPath path) {
     Coll c = coll(path);
-    String alias = path.aliasOrLatest();
+    String alias =
+        java.text.Normalizer.normalize(path.aliasOrLatest(), java.text.Normalizer.Form.NFC);
     ArtifactPath shown = c.path().withAlias(alias);
     Snapshot s = new Snapshot(c, true);
     if (s.indices.isEmpty()) {
@@ -1244,7 +1245,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(version, "version is null");
     requireNonNull(alias, "alias is null");
     Coll c = coll(version.path());
-    Names.validateAlias(alias, c.path());
+    alias = Names.normalizeAlias(alias, c.path());
     if (alias.equals(LATEST)) {
       throw new ArtifactException.InvalidInput(
           "Invalid alias 'latest' for "
@@ -1269,6 +1270,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               + ": it is implied by the highest version and cannot be removed");
     }
     VersionRecord r = requireRecord(c, version);
+    alias = java.text.Normalizer.normalize(alias, java.text.Normalizer.Form.NFC);
     Path file = Layout.alias(c.dir(), alias);
     Optional<AliasRecord> current = files.read(file, AliasRecord.class, c.path());
     if (current.isEmpty() || current.get().index() != r.index()) {

@@ -125,4 +125,17 @@ class DamageIsolationTest {
           .satisfies(p -> assertThat(p.description()).contains("manifest of v0 is missing"));
     }
   }
+
+  @Test
+  void aliasesTypedDecomposedResolveToTheComposedAlias() throws IOException {
+    try (FileSystemRegistry registry = RegistryFixtures.open(root, new FakeReferences())) {
+      ArtifactVersion v0 = commit(registry, "zero", "cafe\u0301");
+      assertThat(v0.aliases()).containsExactlyInAnyOrder("latest", "caf\u00e9");
+      assertThat(registry.resolve(EVENTS.withAlias("cafe\u0301")).id()).isEqualTo(v0.id());
+      ArtifactVersion moved = registry.addAlias(v0, "caf\u00e9");
+      assertThat(moved.aliases()).containsExactlyInAnyOrder("latest", "caf\u00e9");
+      registry.removeAlias(moved, "cafe\u0301");
+      assertThat(registry.resolve(EVENTS).aliases()).containsExactly("latest");
+    }
+  }
 }
