@@ -91,4 +91,30 @@ class ReadOnlyRegistryTest {
       assertThat(registry.gc(Duration.ofHours(1), true).objectsRemoved()).isEqualTo(1);
     }
   }
+
+  /**
+   * {@code delete --collection} killed after its tombstones (here: its first delete fails): nothing
+   * reads as a live version without its files, gc still runs, and the re-run finishes.
+   */
+  @Test
+  void aCollectionDeleteKilledPartWayLeavesOnlyDeletedVersions() throws IOException {
+    fs.readOnly = false;
+    try (FileSystemRegistry registry = fs.registry(root)) {
+      fs.beforeDelete =
+          p -> {
+            throw new UncheckedIOException(new IOException("killed before deleting " + p));
+          };
+      assertThatThrownBy(() -> registry.deleteCollection(EVENTS))
+          .hasMessageContaining("killed before deleting");
+      fs.beforeDelete = p -> {};
+
+      assertThat(Files.exists(root.resolve("acme/p/collections/events/deleted/v0.json"))).isTrue();
+      assertThatThrownBy(() -> registry.resolve(EVENTS.withAlias("v0")))
+          .hasMessageContaining("it was deleted");
+      assertThat(registry.gc(Duration.ofHours(1), false).objectsRemoved()).isEqualTo(2);
+
+      registry.deleteCollection(EVENTS);
+      assertThat(Files.exists(root.resolve("acme/p/collections/events"))).isFalse();
+    }
+  }
 }
