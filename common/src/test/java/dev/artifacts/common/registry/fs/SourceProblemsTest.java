@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.registry.ArtifactDraft;
+import dev.artifacts.common.registry.ContentStore;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -74,5 +77,43 @@ class SourceProblemsTest {
         .isInstanceOf(ArtifactException.InvalidInput.class)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("is a file, not a directory");
+  }
+
+  /** An I/O error without a path (as EIO gives) is reported with the file that failed. */
+  @Test
+  void anUnreadableSourceIsNamed() throws IOException {
+    Path file = RegistryFixtures.write(tmp.resolve("data"), "bad.bin", "unreadable");
+    try (FileSystemRegistry registry =
+        RegistryFixtures.open(tmp.resolve("registry"), new FakeReferences())) {
+      ContentStore real = registry.contentStore("acme", "p");
+      ContentStore failing =
+          new ContentStore() {
+            @Override
+            public FileDigest put(Path f) throws IOException {
+              throw new IOException("Input/output error");
+            }
+
+            @Override
+            public BodyWriter newBody() throws IOException {
+              return real.newBody();
+            }
+
+            @Override
+            public boolean contains(String md5) throws IOException {
+              return real.contains(md5);
+            }
+
+            @Override
+            public InputStream open(String md5) throws IOException {
+              return real.open(md5);
+            }
+          };
+      ArtifactDraft draft =
+          new ArtifactDraft(EVENTS, "dataset", failing, new FakeReferences(), null, null);
+      assertThatThrownBy(() -> draft.addDir(file.getParent(), null))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining(file.toString())
+          .hasMessageContaining("Input/output error");
+    }
   }
 }
