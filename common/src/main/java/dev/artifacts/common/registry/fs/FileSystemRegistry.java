@@ -102,6 +102,13 @@ import org.slf4j.LoggerFactory;
  * raises {@link ArtifactException.CommitStateUnknown} and nothing is cleaned up. {@code latest} is
  * not stored: it is the highest index without a tombstone.
  *
+ * <p><b>Damage.</b> One unreadable file costs only what it holds: a corrupt alias file loses that
+ * alias, a corrupt labels file the later label edits, a corrupt version record that version; each
+ * is logged with its path, and {@link #fsck} lists them all and repairs what it can. gc is the
+ * exception: it refuses to sweep while it cannot read a record or manifest (it fails closed). A
+ * collection is deleted tombstones first, so a delete killed part-way leaves deleted versions,
+ * never live ones without files. Every delete checks that it happened.
+ *
  * <p><b>Assumptions.</b> Metadata files that change (aliases, labels) are last-writer-wins; two
  * concurrent label updates of one version may lose one. Deleting a collection while committing to
  * it leaves a partial collection. On filesystems whose rename does not replace (HDFS) a replaced
