@@ -36,6 +36,9 @@ final class Fsck {
   /** Temporary files younger than this may belong to a running writer and are left alone. */
   static final Duration TEMP_FILE_AGE = Duration.ofHours(1);
 
+  /** A gc intent older than this belongs to a gc that was killed. */
+  static final Duration STALE_GC_INTENT = Duration.ofDays(1);
+
   private final FileSystem fs;
   private final Layout layout;
   private final MetaFiles files;
@@ -56,6 +59,7 @@ final class Fsck {
       }
       for (FileStatus project : files.list(entity.getPath())) {
         if (project.isDirectory()) {
+          checkGcIntents(project.getPath());
           for (FileStatus collection : files.list(Layout.collections(project.getPath()))) {
             if (collection.isDirectory()) {
               checkCollection(project.getPath(), collection.getPath());
@@ -67,6 +71,25 @@ final class Fsck {
       }
     }
     return new FsckReport(List.copyOf(problems));
+  }
+
+  /**
+   * A gc intent older than {@link #STALE_GC_INTENT} was left by a killed gc: it makes committers of
+   * the bodies it lists wait and then fail. No gc runs that long, so removing it is safe.
+   */
+  private void checkGcIntents(Path project) {
+    long stale = System.currentTimeMillis() - STALE_GC_INTENT.toMillis();
+    for (FileStatus intent : files.list(Layout.gcIntents(project))) {
+      if (intent.getModificationTime() >= stale) {
+        continue;
+      }
+      boolean fixed = repair && files.deleteChecked(intent.getPath(), false);
+      report(
+          intent.getPath(),
+          "candidate list of a gc that did not finish (it blocks commits of the bodies it lists)"
+              + (fixed ? "; removed it" : "; 'artifact fsck --repair' removes it"),
+          fixed);
+    }
   }
 
   private void report(Path path, String what, boolean repaired) {

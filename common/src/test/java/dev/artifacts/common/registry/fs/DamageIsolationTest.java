@@ -98,6 +98,8 @@ class DamageIsolationTest {
       Files.delete(coll().resolve("collection.json"));
       Path manifest = Path.of(registry.manifestLocation(v0));
       Files.delete(manifest);
+      Path intent = RegistryFixtures.write(root, "acme/p/gc/killed.json", "{\"candidates\":[]}");
+      Files.setLastModifiedTime(intent, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
 
       FsckReport check = registry.fsck(false);
       assertThat(check.problems())
@@ -107,6 +109,7 @@ class DamageIsolationTest {
           .anyMatch(p -> p.endsWith("labels/v0.json"))
           .anyMatch(p -> p.endsWith(".v2.json.1234.tmp"))
           .anyMatch(p -> p.endsWith("collection.json"))
+          .anyMatch(p -> p.endsWith("gc/killed.json"))
           .anyMatch(p -> p.endsWith(manifest.getFileName().toString()));
       assertThat(check.problems()).noneMatch(FsckReport.Problem::repaired);
       assertThat(Files.exists(temp)).isTrue();
@@ -115,6 +118,7 @@ class DamageIsolationTest {
       assertThat(repaired.problems()).hasSize(check.problems().size());
       assertThat(repaired.clean()).isFalse(); // the lost manifest cannot be rebuilt
       assertThat(Files.exists(temp)).isFalse();
+      assertThat(Files.exists(intent)).isFalse();
       assertThat(Files.exists(coll().resolve("aliases/prod.json"))).isFalse();
       assertThat(Files.exists(coll().resolve("collection.json"))).isTrue();
       assertThat(registry.collection(EVENTS).orElseThrow().type()).isEqualTo("dataset");
