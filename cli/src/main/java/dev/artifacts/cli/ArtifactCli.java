@@ -116,6 +116,10 @@ public final class ArtifactCli {
         out.print(Help.COMMANDS.get(command).page());
         return OK;
       }
+      if (registryUri != null && registryUri.isBlank()) {
+        throw new Args.UsageException(
+            "Invalid --registry '" + registryUri + "': it is empty; give a path or URI");
+      }
       String uri = registryUri != null ? registryUri : env.get("ARTIFACT_REGISTRY");
       if (uri == null || uri.isBlank()) {
         uri = Path.of(System.getProperty("user.home"), ".artifact-registry").toString();
@@ -138,6 +142,14 @@ public final class ArtifactCli {
       return FAILED;
     } catch (IOException | UncheckedIOException e) {
       err.println("artifact: " + ioMessage(e));
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      return FAILED;
+    } catch (org.apache.hadoop.fs.FSError e) {
+      // The local filesystem wraps I/O failures while writing (a full disk) in an Error.
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      err.println("artifact: Cannot write to the registry: " + cause.getMessage());
       if (debug) {
         e.printStackTrace(err);
       }
@@ -176,6 +188,7 @@ public final class ArtifactCli {
       case "alias" -> alias(registry, args);
       case "delete" -> delete(registry, args);
       case "gc" -> gc(registry, args);
+      case "fsck" -> FsckCommand.run(registry, args, out);
       default -> throw new Args.UsageException("Unknown command '" + command + "'");
     };
   }
@@ -241,6 +254,10 @@ public final class ArtifactCli {
     a.expectPositionals(1);
     ArtifactVersion v = registry.resolve(parse(a.positional(0, "artifact NAME[:ALIAS]")));
     Path root = a.value("root") != null ? Path.of(a.value("root")) : ArtifactFiles.defaultRoot(v);
+    if (Files.exists(root) && !Files.isDirectory(root)) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot download " + v.path() + " to " + root + ": it is a file, not a directory");
+    }
     int parallelism = parallelism(a);
     registry.recordUse(cliRun("get " + v.collection()), v);
     try (Progress progress = new Progress(err, terminal, "downloading", v.size())) {
@@ -342,7 +359,7 @@ public final class ArtifactCli {
             .withAlias(a.value("alias"))
             .withTag(a.value("tag"))
             .withDeleted(a.flag("deleted"))
-            .withLimit(a.value("limit") == null ? 0 : (int) parseLong(a.value("limit"), "--limit"));
+            .withLimit(limit(a));
     List<ArtifactVersion> versions = registry.versions(path, q);
     out.printf(
         "%-8s %-34s %8s %12s  %-20s  %s%n",
@@ -476,11 +493,11 @@ public final class ArtifactCli {
   }
 
   private int gc(ArtifactRegistry registry, List<String> argv) {
-    Args a = Args.parse(argv, Set.of("grace"), Set.of("dry-run"));
+    Args a = Args.parse(argv, Set.of("grace"), Set.of("dry-run", "force"));
     a.expectPositionals(0);
     Duration grace =
         a.value("grace") == null ? Duration.ofHours(24) : parseDuration(a.value("grace"));
-    GcReport r = registry.gc(grace, a.flag("dry-run"));
+    GcReport r = registry.gc(grace, a.flag("dry-run"), a.flag("force"));
     out.printf(
         "%s %s and %s (%s); kept %s%n",
         a.flag("dry-run") ? "Would remove" : "Removed",
@@ -501,6 +518,18 @@ public final class ArtifactCli {
     String id = "cli-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     return new RunInfo(
         id, "artifact " + name, "cli", null, Map.of("user", System.getProperty("user.name", "")));
+  }
+
+  private static int limit(Args a) {
+    if (a.value("limit") == null) {
+      return 0;
+    }
+    long limit = parseLong(a.value("limit"), "--limit");
+    if (limit < 1 || limit > Integer.MAX_VALUE) {
+      throw new Args.UsageException(
+          "Invalid --limit " + a.value("limit") + ": use a positive number of versions");
+    }
+    return (int) limit;
   }
 
   private int parallelism(Args a) {
@@ -554,6 +583,8 @@ public final class ArtifactCli {
         case 'd' -> Duration.ofDays(n);
         default -> throw new NumberFormatException();
       };
+    } catch (ArithmeticException e) {
+      throw new Args.UsageException("Invalid duration '" + text + "': it is too long");
     } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
       throw new Args.UsageException(
           "Invalid duration '" + text + "': use e.g. 30s, 15m, 2h, 7d or PT1H");
@@ -571,9 +602,11 @@ public final class ArtifactCli {
   }
 
   /** Counts regular files under a directory, for the progress total. */
-  private static long countFiles(Path dir) throws IOException {
+  private static long countFiles(Path dir) {
     try (var walk = Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
       return walk.filter(Files::isRegularFile).count();
+    } catch (IOException | UncheckedIOException e) {
+      return 0; // Only the progress total; adding the directory reports the problem precisely.
     }
   }
 }

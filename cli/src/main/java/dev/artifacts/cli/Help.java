@@ -187,15 +187,33 @@ final class Help {
         "remove unreferenced bodies and staging leftovers",
         "Remove staging leftovers and file bodies that no version references, once they are older"
             + "\nthan the grace period.",
-        "artifact gc [--grace DURATION] [--dry-run]",
+        "artifact gc [--grace DURATION] [--dry-run] [--force]",
         """
           --grace DURATION      minimum age of what is removed: 30s, 15m, 2h, 7d, PT1H or 0
-                                (default 24h)
+                                (default 24h; under 1h only with --force)
           --dry-run             report what would be removed, remove nothing
+          --force               allow a grace under 1h (bodies of commits in flight stay safe,
+                                but a draft still staging files may have to store them again)
         """,
         """
           artifact gc --dry-run
           artifact gc --grace 7d
+          artifact gc --grace 0 --force
+        """);
+    add(
+        "fsck",
+        "check (and repair) the registry's files",
+        "Check every record, manifest, body, alias and label file of the embedded registry and list"
+            + "\nwhat is damaged. With --repair, rebuild collection records, drop broken aliases and"
+            + "\nlabels and sweep leftover temporary files; lost manifests and bodies are reported only."
+            + "\nExits 1 while damage remains (gc refuses to sweep until then).",
+        "artifact fsck [--repair]",
+        """
+          --repair              fix what can be fixed without losing a committed version
+        """,
+        """
+          artifact fsck
+          artifact fsck --repair
         """);
   }
 

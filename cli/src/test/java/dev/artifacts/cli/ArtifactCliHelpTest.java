@@ -32,7 +32,8 @@ class ArtifactCliHelpTest {
           "lineage",
           "alias",
           "delete",
-          "gc");
+          "gc",
+          "fsck");
 
   @TempDir Path tmp;
 

@@ -226,7 +226,7 @@ class ArtifactCliTest {
     assertThat(cli("verify", "single", "--root", one.toString()).out())
         .contains("OK: 1 file verified, 0 references skipped");
     cli("delete", "single", "--collection");
-    Run gc = cli("gc", "--grace", "0");
+    Run gc = cli("gc", "--grace", "0", "--force");
     assertThat(gc.code()).as(gc.err()).isZero();
     assertThat(gc.out()).startsWith("Removed 0 staging leftovers and 1 unreferenced object (");
     assertThat(ArtifactCli.parseDuration("0")).isZero();

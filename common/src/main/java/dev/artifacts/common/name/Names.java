@@ -88,6 +88,12 @@ public final class Names {
     }
   }
 
+  /**
+   * Validates an alias: 1 to 128 characters, no {@code /} or {@code :}, no invisible characters
+   * (control, format such as zero-width joiners, line and paragraph separators) so that two aliases
+   * never print identically, and no {@code vN} form too large to be a version index (it would look
+   * like a version alias but resolve as a plain alias).
+   */
   public static void validateAlias(String alias, Object artifact) {
     if (alias.isEmpty() || alias.length() > MAX_LENGTH) {
       throw invalid(artifact, "alias", alias, "aliases must have 1 to 128 characters");
@@ -95,16 +101,79 @@ public final class Names {
     if (alias.indexOf('/') >= 0 || alias.indexOf(':') >= 0) {
       throw invalid(artifact, "alias", alias, "aliases cannot contain '/' or ':'");
     }
+    for (int i = 0; i < alias.length(); ) {
+      int cp = alias.codePointAt(i);
+      int type = Character.getType(cp);
+      if (type == Character.CONTROL
+          || type == Character.FORMAT
+          || type == Character.LINE_SEPARATOR
+          || type == Character.PARAGRAPH_SEPARATOR) {
+        throw invalid(
+            artifact,
+            "alias",
+            printable(alias),
+            String.format(
+                "aliases cannot contain invisible or control characters (U+%04X at %d)", cp, i));
+      }
+      i += Character.charCount(cp);
+    }
+    if (looksLikeVersion(alias) && versionIndex(alias).isEmpty()) {
+      throw invalid(
+          artifact,
+          "alias",
+          alias,
+          "it has the form of a version alias vN but N is larger than any version index");
+    }
   }
 
-  /** Validates aliases and removes duplicates, keeping the first occurrence. */
+  /**
+   * Validates an alias and returns its Unicode NFC form, so that an alias typed in decomposed form
+   * (as macOS file names are) is the same alias as its composed twin, not a look-alike.
+   */
+  public static String normalizeAlias(String alias, Object artifact) {
+    validateAlias(alias, artifact);
+    return java.text.Normalizer.normalize(alias, java.text.Normalizer.Form.NFC);
+  }
+
+  /** Validates aliases, normalises them (NFC) and removes duplicates, keeping the first. */
   public static List<String> normalizeAliases(Collection<String> aliases, Object artifact) {
     LinkedHashSet<String> unique = new LinkedHashSet<>();
     for (String alias : aliases) {
-      validateAlias(alias, artifact);
-      unique.add(alias);
+      unique.add(normalizeAlias(alias, artifact));
     }
     return List.copyOf(unique);
+  }
+
+  private static boolean looksLikeVersion(String alias) {
+    if (alias.length() < 2 || alias.charAt(0) != 'v') {
+      return false;
+    }
+    for (int i = 1; i < alias.length(); i++) {
+      if (!Character.isDigit(alias.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The alias with invisible characters escaped, for an error message that shows them. */
+  private static String printable(String alias) {
+    StringBuilder sb = new StringBuilder();
+    alias
+        .codePoints()
+        .forEach(
+            cp -> {
+              int type = Character.getType(cp);
+              if (type == Character.CONTROL
+                  || type == Character.FORMAT
+                  || type == Character.LINE_SEPARATOR
+                  || type == Character.PARAGRAPH_SEPARATOR) {
+                sb.append(String.format("\\u%04X", cp));
+              } else {
+                sb.appendCodePoint(cp);
+              }
+            });
+    return sb.toString();
   }
 
   /** Validates tags and removes duplicates, keeping the first occurrence. */

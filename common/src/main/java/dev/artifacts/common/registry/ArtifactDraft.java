@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * A version being assembled, mirroring W&amp;B's unlogged {@code Artifact}: files, directories,
@@ -44,6 +43,9 @@ public final class ArtifactDraft {
   // Bodies this draft stored itself or inherited from a committed base: the registry need not
   // check that they exist, which matters for commits of millions of entries.
   private final Set<String> knownBodies = ConcurrentHashMap.newKeySet();
+  // Local files bodies were stored from, so a commit can store one again if a concurrent gc
+  // removed it before the commit point (see restoreBody).
+  private final Map<String, Path> localSources = new ConcurrentHashMap<>();
   // The draft's own changes relative to its base, kept so that a commit can re-apply them to a
   // newer latest version (see rebaseOnLatest). Removals are in call order; later adds win.
   private final Map<String, ManifestEntry> added = new ConcurrentHashMap<>();
@@ -109,8 +111,9 @@ public final class ArtifactDraft {
       throw new ArtifactException.InvalidInput(
           "Cannot add " + file + " to " + collection + ": it is not a readable file");
     }
-    FileDigest digest = store.put(file);
+    FileDigest digest = putNamingTheFile(file);
     knownBodies.add(digest.base64());
+    localSources.putIfAbsent(digest.base64(), file);
     return put(ManifestEntry.file(path, digest.base64(), digest.size()));
   }
 
@@ -123,10 +126,7 @@ public final class ArtifactDraft {
       throw new ArtifactException.InvalidInput(
           "Cannot add " + dir + " to " + collection + ": it is not a directory");
     }
-    List<Path> files;
-    try (Stream<Path> walk = Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-      files = walk.filter(Files::isRegularFile).sorted().toList();
-    }
+    List<Path> files = regularFiles(dir);
     String pre = prefix == null || prefix.isEmpty() ? "" : prefix + "/";
     List<String> names = new ArrayList<>(files.size());
     for (Path f : files) {
@@ -138,10 +138,92 @@ public final class ArtifactDraft {
         hashThreads,
         "artifact-hash",
         i -> {
-          FileDigest d = store.put(files.get(i));
+          FileDigest d = putNamingTheFile(files.get(i));
           knownBodies.add(d.base64());
+          localSources.putIfAbsent(d.base64(), files.get(i));
           return put(ManifestEntry.file(names.get(i), d.base64(), d.size()));
         });
+  }
+
+  /** Stores a file; an I/O error that does not say which file gets its path. */
+  private FileDigest putNamingTheFile(Path file) throws IOException {
+    try {
+      return store.put(file);
+    } catch (IOException e) {
+      String message = String.valueOf(e.getMessage());
+      if (message.contains(file.toString())) {
+        throw e;
+      }
+      throw new IOException("Cannot add " + file + " to " + collection + ": " + message, e);
+    }
+  }
+
+  /**
+   * The regular files under {@code dir}, symlinks followed, sorted. Anything that cannot be logged
+   * (a symlink loop, a dangling symlink, a FIFO, socket or device, an unreadable file or directory)
+   * fails the call with a list of those entries: a version silently missing files would be worse.
+   */
+  private List<Path> regularFiles(Path dir) throws IOException {
+    List<Path> files = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    Files.walkFileTree(
+        dir,
+        java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS),
+        Integer.MAX_VALUE,
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult visitFile(
+              Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+            if (attrs.isRegularFile()) {
+              if (Files.isReadable(file)) {
+                files.add(file);
+              } else {
+                problems.add(file + " (unreadable: permission denied)");
+              }
+            } else if (attrs.isSymbolicLink()) {
+              problems.add(file + " (dangling symlink)");
+            } else if (attrs.isOther()) {
+              problems.add(file + " (not a regular file: a FIFO, socket or device)");
+            }
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+            if (e instanceof java.nio.file.FileSystemLoopException) {
+              problems.add(file + " (symlink loop)");
+            } else if (e instanceof java.nio.file.AccessDeniedException) {
+              problems.add(file + " (unreadable: permission denied)");
+            } else {
+              problems.add(file + " (unreadable: " + e.getMessage() + ")");
+            }
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) {
+            if (e != null) {
+              problems.add(d + " (cannot list: " + e.getMessage() + ")");
+            }
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+        });
+    if (!problems.isEmpty()) {
+      throw new ArtifactException.InvalidInput(
+          "Cannot add "
+              + dir
+              + " to "
+              + collection
+              + ": "
+              + problems.size()
+              + (problems.size() == 1 ? " entry cannot" : " entries cannot")
+              + " be logged: "
+              + String.join(", ", problems.subList(0, Math.min(problems.size(), 20)))
+              + (problems.size() > 20 ? ", ..." : "")
+              + "; remove or fix them, or log a directory without them");
+    }
+    files.sort(null);
+    return files;
   }
 
   /**
@@ -251,6 +333,23 @@ public final class ArtifactDraft {
    */
   public boolean isKnownBody(String md5Base64) {
     return knownBodies.contains(md5Base64);
+  }
+
+  /**
+   * Stores the body with this digest again from the local file it was added from, for a commit that
+   * finds it gone (a concurrent gc removed it). False if the draft has no such file (streamed
+   * bodies, entries added by others) or the file no longer has these bytes.
+   */
+  public boolean restoreBody(String md5Base64) throws IOException {
+    Path source = localSources.get(md5Base64);
+    if (source == null || !Files.isRegularFile(source)) {
+      return false;
+    }
+    try {
+      return store.put(source).base64().equals(md5Base64);
+    } catch (IOException e) {
+      return false; // Changed since it was added (the store refuses) or unreadable.
+    }
   }
 
   public Optional<ManifestEntry> entry(String path) {

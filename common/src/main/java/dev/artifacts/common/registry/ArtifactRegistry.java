@@ -192,4 +192,12 @@ public interface ArtifactRegistry extends Closeable {
    * {@code dryRun} only reports what it would remove.
    */
   GcReport gc(Duration grace, boolean dryRun);
+
+  /**
+   * Like {@link #gc(Duration, boolean)}; {@code force} allows a grace shorter than the backend
+   * deems safe for concurrent writers (it is ignored where there is no such minimum).
+   */
+  default GcReport gc(Duration grace, boolean dryRun, boolean force) {
+    return gc(grace, dryRun);
+  }
 }

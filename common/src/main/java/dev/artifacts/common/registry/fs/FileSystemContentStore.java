@@ -13,9 +13,13 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The content-addressed body store of one project: {@code objects/md5/<hex[0:2]>/<hex[2:]>}, the
@@ -24,24 +28,34 @@ import org.apache.hadoop.fs.Path;
  * where a PUT is atomic and rename is a copy, local files are written to their object path
  * directly.
  *
+ * <p>An existing object is trusted only after it proved its bytes: its size must match, and the
+ * first time this registry instance reuses it, its digest too (later reuses in the same process
+ * skip the read). A corrupt, truncated or swapped object is replaced by the good bytes, so logging
+ * the same content again repairs the store instead of pointing new versions at damage.
+ *
  * <p>Reusing an existing object refreshes its modification time, because {@link
  * FileSystemRegistry#gc} removes unreferenced objects by age and a draft may be about to reference
  * it again (object stores cannot refresh times; keep their grace period longer than any write).
  */
 final class FileSystemContentStore implements ContentStore {
+  private static final Logger LOG = LoggerFactory.getLogger(FileSystemContentStore.class);
   private final FileSystem fs;
   private final Path objects;
   private final Path staging;
   private final boolean directWrites;
   private final String owner;
+  private final Set<String> verified;
 
   /**
    * @param project the project directory
    * @param directWrites write local files straight to their object path (atomic-PUT stores)
    * @param owner {@code entity/project}, for messages
+   * @param verified objects (hex) whose digest this registry instance already checked
    */
-  FileSystemContentStore(FileSystem fs, Path project, boolean directWrites, String owner) {
+  FileSystemContentStore(
+      FileSystem fs, Path project, boolean directWrites, String owner, Set<String> verified) {
     this.fs = fs;
+    this.verified = verified;
     this.objects = Layout.objects(project);
     this.staging = Layout.staging(project);
     this.directWrites = directWrites;
@@ -54,9 +68,19 @@ final class FileSystemContentStore implements ContentStore {
 
   @Override
   public FileDigest put(java.nio.file.Path file) throws IOException {
+    try {
+      return store(file);
+    } catch (org.apache.hadoop.fs.FSError e) {
+      // The local filesystem wraps write failures (a full disk) in an Error; callers expect I/O.
+      throw new IOException(
+          "Cannot store " + file + " in " + owner + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private FileDigest store(java.nio.file.Path file) throws IOException {
     FileDigest digest = Digests.digest(file);
     Path target = objectPath(digest.hex());
-    if (fs.exists(target)) {
+    if (isIntact(target, digest)) {
       touch(target);
       return digest;
     }
@@ -72,7 +96,7 @@ final class FileSystemContentStore implements ContentStore {
       try (OutputStream out = fs.create(new Path(op, "body"), false)) {
         copyVerified(file, out, digest);
       }
-      promote(new Path(op, "body"), target);
+      replace(new Path(op, "body"), target);
     } finally {
       deleteQuietly(op);
     }
@@ -150,6 +174,54 @@ final class FileSystemContentStore implements ContentStore {
     }
   }
 
+  /**
+   * Whether {@code target} exists and holds exactly the bytes of {@code digest}: the size always,
+   * the MD5 once per registry instance. False also for a corrupt object, which is then replaced.
+   */
+  private boolean isIntact(Path target, FileDigest digest) throws IOException {
+    FileStatus status;
+    try {
+      status = fs.getFileStatus(target);
+    } catch (FileNotFoundException e) {
+      return false;
+    }
+    String hex = digest.hex();
+    if (status.getLen() != digest.size()) {
+      LOG.warn(
+          "Replacing corrupt object {} in {}: {} bytes instead of {}",
+          target,
+          owner,
+          status.getLen(),
+          digest.size());
+      return false;
+    }
+    if (verified.contains(hex)) {
+      return true;
+    }
+    FileDigest actual;
+    try (InputStream in = fs.open(target)) {
+      actual = Digests.digest(in);
+    } catch (FileNotFoundException e) {
+      return false;
+    }
+    if (!actual.hex().equals(hex)) {
+      LOG.warn("Replacing corrupt object {} in {}: its MD5 is {}", target, owner, actual.hex());
+      return false;
+    }
+    verified.add(hex);
+    return true;
+  }
+
+  /** Moves a staged body to {@code target}, replacing a corrupt object there. */
+  private void replace(Path staged, Path target) throws IOException {
+    if (fs.exists(target) && !fs.delete(target, false) && fs.exists(target)) {
+      throw new IOException(
+          "Cannot replace the corrupt object " + target + " in " + owner + ": delete refused");
+    }
+    promote(staged, target);
+    verified.add(target.getParent().getName() + target.getName());
+  }
+
   private void touch(Path path) {
     try {
       fs.setTimes(path, System.currentTimeMillis(), -1);
@@ -182,7 +254,13 @@ final class FileSystemContentStore implements ContentStore {
           new FilterOutputStream(digesting) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-              digesting.write(b, off, len);
+              try {
+                digesting.write(b, off, len);
+              } catch (org.apache.hadoop.fs.FSError e) {
+                throw new IOException(
+                    "Cannot store a body in " + owner + ": " + e.getCause().getMessage(),
+                    e.getCause());
+              }
             }
 
             @Override
@@ -212,10 +290,10 @@ final class FileSystemContentStore implements ContentStore {
       closeStream();
       FileDigest digest = digesting.digest();
       Path target = objectPath(digest.hex());
-      if (fs.exists(target)) {
+      if (isIntact(target, digest)) {
         touch(target);
       } else {
-        promote(body, target);
+        replace(body, target);
       }
       done = true;
       deleteQuietly(op);

@@ -3,6 +3,7 @@ package dev.artifacts.common.registry.fs;
 import static java.util.Objects.requireNonNull;
 
 import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.manifest.Manifest;
 import dev.artifacts.common.manifest.ManifestEntry;
@@ -23,7 +24,9 @@ import dev.artifacts.common.registry.VersionQuery;
 import dev.artifacts.common.registry.VersionUpdate;
 import dev.artifacts.common.registry.fs.Records.AliasRecord;
 import dev.artifacts.common.registry.fs.Records.CollectionRecord;
+import dev.artifacts.common.registry.fs.Records.CommitMark;
 import dev.artifacts.common.registry.fs.Records.Edge;
+import dev.artifacts.common.registry.fs.Records.GcIntent;
 import dev.artifacts.common.registry.fs.Records.Labels;
 import dev.artifacts.common.registry.fs.Records.RunRecord;
 import dev.artifacts.common.registry.fs.Records.Tombstone;
@@ -86,15 +89,25 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p><b>Commit protocol.</b> Bodies are already in {@code objects/} when a draft is committed. The
- * committer checks that the body of every stored entry exists (except bodies the draft stored
- * itself or inherited from its base, see {@link ArtifactDraft#isKnownBody}), reads the collection's
- * highest index, returns the latest version instead when its digest equals the draft's (W&amp;B
- * dedup), writes the manifest, then creates {@code versions/v<N+1>.json} with {@link PutIfAbsent}.
+ * committer checks early that bodies stored by others exist (not those the draft stored itself or
+ * inherited from its base, see {@link ArtifactDraft#isKnownBody}), reads the collection's highest
+ * index, returns the latest version instead when its digest equals the draft's (W&amp;B dedup),
+ * writes the manifest and a commit mark {@code commits/<id>.json}, waits for any gc that may delete
+ * one of its bodies, checks that <em>every</em> body exists (storing again from local files any a
+ * gc removed), then creates {@code versions/v<N+1>.json} with {@link PutIfAbsent}; see {@link
+ * #gc(Duration, boolean, boolean)} for why this keeps gc from deleting a body a commit references.
  * Exactly one of several concurrent committers (threads or processes) creates a given index; the
  * others re-read, re-check dedup and retry with bounded exponential backoff and jitter, then fail
  * with {@link ArtifactException.CommitConflict}. An I/O error whose effect cannot be read back
  * raises {@link ArtifactException.CommitStateUnknown} and nothing is cleaned up. {@code latest} is
  * not stored: it is the highest index without a tombstone.
+ *
+ * <p><b>Damage.</b> One unreadable file costs only what it holds: a corrupt alias file loses that
+ * alias, a corrupt labels file the later label edits, a corrupt version record that version; each
+ * is logged with its path, and {@link #fsck} lists them all and repairs what it can. gc is the
+ * exception: it refuses to sweep while it cannot read a record or manifest (it fails closed). A
+ * collection is deleted tombstones first, so a delete killed part-way leaves deleted versions,
+ * never live ones without files. Every delete checks that it happened.
  *
  * <p><b>Assumptions.</b> Metadata files that change (aliases, labels) are last-writer-wins; two
  * concurrent label updates of one version may lose one. Deleting a collection while committing to
@@ -106,6 +119,16 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemRegistry.class);
 
   static final int MAX_COMMIT_ATTEMPTS = 20;
+
+  /** The shortest gc grace allowed without forcing it. */
+  public static final Duration MIN_GC_GRACE = Duration.ofHours(1);
+
+  /** Staging operations younger than this are never swept: their bodies are being written. */
+  static final Duration MIN_STAGING_AGE = Duration.ofMinutes(10);
+
+  /** How long a commit mark protects the bodies of its manifest from gc, at least. */
+  static final Duration COMMIT_MARK_RETENTION = Duration.ofHours(1);
+
   private static final long MIN_BACKOFF_MS = 5;
   private static final long MAX_BACKOFF_MS = 1_000;
   private static final String LATEST = ArtifactPath.LATEST;
@@ -120,6 +143,9 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   private final PutIfAbsent commitPoint;
   private final ReferenceResolver references;
   private final boolean directWrites;
+  private volatile long gcWaitMillis = 120_000;
+  // Objects whose digest this instance checked before reusing them (see FileSystemContentStore).
+  private final Set<String> verifiedObjects = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   FileSystemRegistry(
       String uri,
@@ -158,8 +184,26 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     // The checksummed local filesystem adds .crc files and a rename that is not the POSIX one.
     FileSystem fs = outer instanceof LocalFileSystem local ? local.getRawFileSystem() : outer;
     Path rootPath = fs.makeQualified(new Path(root));
+    rejectFileRoot(fs, rootPath, uri);
     return new FileSystemRegistry(
         root.toString(), fs, outer, rootPath, references, PutIfAbsentStrategies.forFileSystem(fs));
+  }
+
+  private static void rejectFileRoot(FileSystem fs, Path root, String uri) {
+    boolean isFile;
+    try {
+      isFile = fs.getFileStatus(root).isFile();
+    } catch (java.io.FileNotFoundException e) {
+      return; // Created on the first write.
+    } catch (IOException e) {
+      return; // Unreachable now; the first real operation reports it with its reason.
+    }
+    if (isFile) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid registry location '"
+              + uri
+              + "': it is a file, not a directory; give a directory (created if missing)");
+    }
   }
 
   private static URI toUri(String uri) {
@@ -190,6 +234,11 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
   FileSystem fileSystem() {
     return fs;
+  }
+
+  /** How long a commit waits for a gc that may delete its bodies (tests shorten it). */
+  void gcWaitMillis(long millis) {
+    this.gcWaitMillis = millis;
   }
 
   @Override
@@ -266,6 +315,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     final TreeSet<Integer> indices = new TreeSet<>();
     final Set<Integer> deleted = new HashSet<>();
     final Map<String, Integer> aliases = new TreeMap<>();
+    final List<Path> damagedAliases = new ArrayList<>();
 
     Snapshot(Coll coll, boolean withAliases) {
       this.coll = coll;
@@ -277,10 +327,16 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       }
       if (withAliases) {
         for (FileStatus s : files.list(Layout.aliases(coll.dir()))) {
-          files
-              .read(s.getPath(), AliasRecord.class, coll.path())
-              .filter(a -> indices.contains(a.index()) && !deleted.contains(a.index()))
-              .ifPresent(a -> aliases.put(a.alias(), a.index()));
+          try {
+            files
+                .read(s.getPath(), AliasRecord.class, coll.path())
+                .filter(a -> indices.contains(a.index()) && !deleted.contains(a.index()))
+                .ifPresent(a -> aliases.put(a.alias(), a.index()));
+          } catch (ArtifactException.Corrupted e) {
+            // One bad alias file must not hide the collection: skip it, say which.
+            damagedAliases.add(s.getPath());
+            LOG.warn("{}; ignoring that alias ('artifact fsck --repair' drops it)", e.getMessage());
+          }
         }
       }
     }
@@ -383,9 +439,19 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private Labels labels(Coll c, VersionRecord r) {
-    return files
-        .read(Layout.labels(c.dir(), r.index()), Labels.class, c.path().withAlias("v" + r.index()))
-        .orElseGet(() -> initialLabels(r));
+    try {
+      return files
+          .read(
+              Layout.labels(c.dir(), r.index()), Labels.class, c.path().withAlias("v" + r.index()))
+          .orElseGet(() -> initialLabels(r));
+    } catch (ArtifactException.Corrupted e) {
+      LOG.warn(
+          "{}; showing the labels v{} was committed with ('artifact fsck --repair' drops the"
+              + " file)",
+          e.getMessage(),
+          r.index());
+      return initialLabels(r);
+    }
   }
 
   private static Labels initialLabels(VersionRecord r) {
@@ -426,7 +492,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private FileSystemContentStore store(Path project, String owner) {
-    return new FileSystemContentStore(fs, project, directWrites, owner);
+    return new FileSystemContentStore(fs, project, directWrites, owner, verifiedObjects);
   }
 
   private FileSystemContentStore store(Coll c) {
@@ -444,82 +510,108 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     ensureCollection(c, draft.type(), CollectionInfo.Kind.SEQUENCE);
 
     Prepared prepared = null;
-    for (int attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
-      Snapshot s = new Snapshot(c, false);
-      OptionalInt latest = s.latest();
-      Manifest manifest = own;
-      String baseId = draft.base().map(ArtifactVersion::id).orElse(null);
-      if (draft.rebasesOnLatest() && latest.isPresent() && !isBase(draft, latest.getAsInt())) {
-        // Another writer committed since the draft's base: apply our changes to theirs.
-        ArtifactVersion newest = version(new Snapshot(c, true), latest.getAsInt()).orElseThrow();
-        manifest = draft.manifestOn(manifest(newest));
-        baseId = newest.id();
-      }
-      if (prepared == null || !prepared.manifest().equals(manifest)) {
-        prepared = prepare(c, manifest);
-      }
-      String digest = prepared.digest();
-      if (latest.isPresent()) {
-        Optional<VersionRecord> latestRecord = readRecord(c, latest.getAsInt());
-        if (latestRecord.isPresent() && latestRecord.get().digest().equals(digest)) {
-          VersionRecord r = latestRecord.get();
-          applyAliases(c, r, aliases);
-          draft.run().ifPresent(run -> recordEdge(run, c, r, OUTPUTS));
-          ArtifactVersion existing = version(new Snapshot(c, true), r.index()).orElseThrow();
+    String markedManifest = null;
+    List<Path> marks = new ArrayList<>();
+    try {
+      for (int attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+        Snapshot s = new Snapshot(c, false);
+        OptionalInt latest = s.latest();
+        Manifest manifest = own;
+        String baseId = draft.base().map(ArtifactVersion::id).orElse(null);
+        if (draft.rebasesOnLatest() && latest.isPresent() && !isBase(draft, latest.getAsInt())) {
+          // Another writer committed since the draft's base: apply our changes to theirs.
+          ArtifactVersion newest = version(new Snapshot(c, true), latest.getAsInt()).orElseThrow();
+          manifest = draft.manifestOn(manifest(newest));
+          baseId = newest.id();
+        }
+        if (prepared == null || !prepared.manifest().equals(manifest)) {
+          prepared = prepare(c, manifest);
+        }
+        String digest = prepared.digest();
+        if (latest.isPresent()) {
+          Optional<VersionRecord> latestRecord;
+          try {
+            latestRecord = readRecord(c, latest.getAsInt());
+          } catch (ArtifactException.Corrupted e) {
+            LOG.warn("{}; committing a new version without comparing to it", e.getMessage());
+            latestRecord = Optional.empty();
+          }
+          if (latestRecord.isPresent()
+              && latestRecord.get().digest().equals(digest)
+              && latestIsIntact(c, latestRecord.get(), prepared, manifest, draft)) {
+            VersionRecord r = latestRecord.get();
+            applyAliases(c, r, aliases);
+            draft.run().ifPresent(run -> recordEdge(run, c, r, OUTPUTS));
+            ArtifactVersion existing = version(new Snapshot(c, true), r.index()).orElseThrow();
+            LOG.info(
+                "Commit of {} matches {} (digest {}); no new version", c.path(), existing, digest);
+            return new CommitResult(existing, false);
+          }
+        }
+        if (!prepared.written()) {
+          // Content-addressed: an existing file of this name already holds these exact bytes.
+          files.createOnceBytes(layout.resolve(prepared.rel()), prepared.bytes());
+          prepared = prepared.markWritten();
+        }
+        if (!prepared.rel().equals(markedManifest)) {
+          marks.add(markCommit(c, prepared.rel()));
+          markedManifest = prepared.rel();
+        }
+        guardBodies(c, manifest, draft);
+        int index = s.nextIndex();
+        VersionRecord record =
+            new VersionRecord(
+                Records.FORMAT,
+                newId(),
+                index,
+                digest,
+                draft.type(),
+                prepared.rel(),
+                prepared.fileMd5(),
+                manifest.totalSize(),
+                manifest.fileCount(),
+                draft.description(),
+                draft.metadata(),
+                draft.tags(),
+                draft.ttl() == null ? null : draft.ttl().getSeconds(),
+                Instant.now().toString(),
+                draft.run().map(RunInfo::id).orElse(null),
+                draft.commitProperties(),
+                baseId,
+                null,
+                null,
+                null);
+        if (createVersion(c, record)) {
+          applyAliases(c, record, aliases);
+          draft.run().ifPresent(run -> recordEdge(run, c, record, OUTPUTS));
+          ArtifactVersion created = version(new Snapshot(c, true), index).orElseThrow();
           LOG.info(
-              "Commit of {} matches {} (digest {}); no new version", c.path(), existing, digest);
-          return new CommitResult(existing, false);
+              "Committed {} ({} files, {} bytes) in {} ms",
+              created,
+              record.fileCount(),
+              record.size(),
+              (System.nanoTime() - start) / 1_000_000);
+          return new CommitResult(created, true);
+        }
+        LOG.debug("Commit of {} lost v{} to another writer, retrying", c.path(), index);
+        backoff(attempt, c.path());
+      }
+      throw new ArtifactException.CommitConflict(
+          "Cannot commit "
+              + c.path()
+              + ": other writers kept committing first ("
+              + MAX_COMMIT_ATTEMPTS
+              + " attempts); nothing was committed, retry later");
+    } finally {
+      // The version (if any) is visible now; a gc that missed it sees it when it lists again.
+      for (Path mark : marks) {
+        try {
+          files.delete(mark, false);
+        } catch (UncheckedIOException e) {
+          LOG.debug("Cannot remove commit mark {}; gc removes it later", mark, e);
         }
       }
-      if (!prepared.written()) {
-        // Content-addressed: an existing file of this name already holds these exact bytes.
-        files.createOnceBytes(layout.resolve(prepared.rel()), prepared.bytes());
-        prepared = prepared.markWritten();
-      }
-      int index = s.nextIndex();
-      VersionRecord record =
-          new VersionRecord(
-              Records.FORMAT,
-              newId(),
-              index,
-              digest,
-              draft.type(),
-              prepared.rel(),
-              prepared.fileMd5(),
-              manifest.totalSize(),
-              manifest.fileCount(),
-              draft.description(),
-              draft.metadata(),
-              draft.tags(),
-              draft.ttl() == null ? null : draft.ttl().getSeconds(),
-              Instant.now().toString(),
-              draft.run().map(RunInfo::id).orElse(null),
-              draft.commitProperties(),
-              baseId,
-              null,
-              null,
-              null);
-      if (createVersion(c, record)) {
-        applyAliases(c, record, aliases);
-        draft.run().ifPresent(run -> recordEdge(run, c, record, OUTPUTS));
-        ArtifactVersion created = version(new Snapshot(c, true), index).orElseThrow();
-        LOG.info(
-            "Committed {} ({} files, {} bytes) in {} ms",
-            created,
-            record.fileCount(),
-            record.size(),
-            (System.nanoTime() - start) / 1_000_000);
-        return new CommitResult(created, true);
-      }
-      LOG.debug("Commit of {} lost v{} to another writer, retrying", c.path(), index);
-      backoff(attempt, c.path());
     }
-    throw new ArtifactException.CommitConflict(
-        "Cannot commit "
-            + c.path()
-            + ": other writers kept committing first ("
-            + MAX_COMMIT_ATTEMPTS
-            + " attempts); nothing was committed, retry later");
   }
 
   /** A manifest serialised for one commit attempt, and whether its file is written yet. */
@@ -578,6 +670,152 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     }
   }
 
+  /**
+   * Whether the latest version the draft would dedup against can really be read: its manifest
+   * (rewritten from the draft's identical bytes if it is missing or corrupt) and every body (stored
+   * again from the draft's local files if missing). False means: commit a new version.
+   */
+  private boolean latestIsIntact(
+      Coll c, VersionRecord r, Prepared prepared, Manifest manifest, ArtifactDraft draft) {
+    ArtifactVersion existing = version(new Snapshot(c, false), r.index()).orElseThrow();
+    try {
+      manifest(existing);
+    } catch (ArtifactException.Corrupted e) {
+      if (!prepared.rel().equals(r.manifest()) || !prepared.fileMd5().equals(r.manifestMd5())) {
+        LOG.warn("{}; committing a new version instead of reusing it", e.getMessage());
+        return false;
+      }
+      files.replaceBytes(layout.resolve(r.manifest()), prepared.bytes());
+      LOG.warn("{}; rewrote it from the identical manifest being committed", e.getMessage());
+    }
+    guardBodies(c, manifest, draft);
+    return true;
+  }
+
+  /**
+   * Announces a commit of {@code manifestRel} to gc; see {@link #gc(Duration, boolean, boolean)}.
+   */
+  private Path markCommit(Coll c, String manifestRel) {
+    Path mark = new Path(Layout.commitMarks(c.project()), UUID.randomUUID() + ".json");
+    files.createOnce(
+        mark,
+        new CommitMark(Records.FORMAT, c.path().toString(), manifestRel, Instant.now().toString()));
+    return mark;
+  }
+
+  /**
+   * The commit-point check: after the commit mark is written, waits for any gc that may delete one
+   * of the bodies, then proves that every body the manifest references exists, storing again from
+   * local files those a gc removed. Runs on every attempt, bodies the draft stored included.
+   */
+  private void guardBodies(Coll c, Manifest manifest, ArtifactDraft draft) {
+    Map<String, String> bodies = new LinkedHashMap<>(); // hex -> an entry path, for messages
+    Map<String, String> base64 = new HashMap<>();
+    for (ManifestEntry e : manifest.entries()) {
+      if (!e.isReference() && Digests.isBase64Md5(e.digest())) {
+        String hex = Digests.base64ToHex(e.digest());
+        bodies.putIfAbsent(hex, e.path());
+        base64.putIfAbsent(hex, e.digest());
+      }
+    }
+    FileSystemContentStore store = store(c);
+    for (int round = 0; ; round++) {
+      awaitGc(c, bodies.keySet());
+      List<String> missing = missingBodies(c, store, bodies);
+      if (missing.isEmpty()) {
+        return;
+      }
+      boolean restored = round < 2;
+      for (String hex : missing) {
+        try {
+          restored &= draft.restoreBody(base64.get(hex));
+        } catch (IOException e) {
+          restored = false;
+        }
+      }
+      if (!restored) {
+        String hex = missing.get(0);
+        throw new ArtifactException.NotFound(
+            "Cannot commit "
+                + c.path()
+                + ": the body of entry '"
+                + bodies.get(hex)
+                + "' (digest "
+                + base64.get(hex)
+                + ")"
+                + (missing.size() > 1 ? " and " + (missing.size() - 1) + " more" : "")
+                + " is missing from the content store (a concurrent gc may have removed it);"
+                + " nothing was committed: add the files again and retry");
+      }
+      LOG.warn(
+          "Commit of {}: stored {} bodies again that a concurrent gc removed",
+          c.path(),
+          missing.size());
+    }
+  }
+
+  private List<String> missingBodies(
+      Coll c, FileSystemContentStore store, Map<String, String> bodies) {
+    List<String> hexes = List.copyOf(bodies.keySet());
+    int threads = hexes.size() < 256 ? 1 : Math.min(16, Parallel.defaultThreads() * 4);
+    try {
+      List<Boolean> present =
+          Parallel.map(hexes, threads, "artifact-check", h -> fs.exists(store.objectPath(h)));
+      List<String> missing = new ArrayList<>();
+      for (int i = 0; i < hexes.size(); i++) {
+        if (!present.get(i)) {
+          missing.add(hexes.get(i));
+        }
+      }
+      return missing;
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot commit " + c.path() + ": checking that its bodies exist failed", e);
+    }
+  }
+
+  /** Waits while a running gc lists one of {@code bodies} (hex) among the objects it may delete. */
+  private void awaitGc(Coll c, Set<String> bodies) {
+    long deadline = System.currentTimeMillis() + gcWaitMillis;
+    while (true) {
+      Path blocking = null;
+      for (FileStatus intentFile : files.list(Layout.gcIntents(c.project()))) {
+        Optional<GcIntent> intent;
+        try {
+          intent = files.read(intentFile.getPath(), GcIntent.class, "gc intent");
+        } catch (ArtifactException.Corrupted e) {
+          intent = Optional.of(new GcIntent(Records.FORMAT, null, List.copyOf(bodies)));
+        }
+        if (intent.isPresent()
+            && intent.get().candidates() != null
+            && intent.get().candidates().stream().anyMatch(bodies::contains)) {
+          blocking = intentFile.getPath();
+          break;
+        }
+      }
+      if (blocking == null) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new ArtifactException.CommitConflict(
+            "Cannot commit "
+                + c.path()
+                + ": a gc ("
+                + blocking
+                + ") may be deleting bodies this version references and did not finish within "
+                + gcWaitMillis / 1000
+                + " s; nothing was committed. Retry later, or delete that file if no gc is running");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ArtifactException.CommitConflict(
+            "Cannot commit " + c.path() + ": interrupted while waiting for gc; nothing committed");
+      }
+    }
+  }
+
   private void checkBodies(Coll c, Manifest manifest, ArtifactDraft draft) {
     FileSystemContentStore store = store(c);
     Set<String> checked = new HashSet<>();
@@ -607,7 +845,13 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private void ensureCollection(Coll c, String type, CollectionInfo.Kind kind) {
-    Optional<CollectionRecord> existing = readCollection(c);
+    Optional<CollectionRecord> existing;
+    try {
+      existing = readCollection(c);
+    } catch (ArtifactException.Corrupted e) {
+      LOG.warn("{}; not checking the type ('artifact fsck --repair' rebuilds it)", e.getMessage());
+      return;
+    }
     if (existing.isEmpty()) {
       CollectionRecord record =
           new CollectionRecord(
@@ -725,7 +969,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
   private Lookup lookup(ArtifactPath path) {
     Coll c = coll(path);
-    String alias = path.aliasOrLatest();
+    String alias =
+        java.text.Normalizer.normalize(path.aliasOrLatest(), java.text.Normalizer.Form.NFC);
     ArtifactPath shown = c.path().withAlias(alias);
     Snapshot s = new Snapshot(c, true);
     if (s.indices.isEmpty()) {
@@ -756,7 +1001,12 @@ public final class FileSystemRegistry implements ArtifactRegistry {
                 + alias
                 + "' (aliases: "
                 + s.aliases.keySet()
-                + ")");
+                + ")"
+                + (s.damagedAliases.isEmpty()
+                    ? ""
+                    : "; these alias files are damaged: "
+                        + s.damagedAliases
+                        + ", run 'artifact fsck --repair'"));
       }
       index = OptionalInt.of(n);
     }
@@ -885,6 +1135,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
   private Optional<CollectionInfo> collection(Coll c) {
     return readCollection(c)
+        .or(() -> recordFromVersions(c))
         .map(
             r -> {
               Snapshot s = new Snapshot(c, false);
@@ -902,15 +1153,47 @@ public final class FileSystemRegistry implements ArtifactRegistry {
             });
   }
 
+  /**
+   * A collection record derived from the newest readable version record, for a collection whose
+   * {@code collection.json} is missing (a killed delete or a lost file): its versions still
+   * resolve, so it must still be listed.
+   */
+  private Optional<CollectionRecord> recordFromVersions(Coll c) {
+    Snapshot s = new Snapshot(c, false);
+    for (int index : s.indices.descendingSet()) {
+      try {
+        Optional<VersionRecord> r = readRecord(c, index);
+        if (r.isPresent()) {
+          LOG.warn(
+              "The collection record of {} is missing; 'artifact fsck --repair' rebuilds it",
+              c.path());
+          return Optional.of(
+              new CollectionRecord(
+                  Records.FORMAT,
+                  c.name(),
+                  r.get().type(),
+                  (r.get().isLink() ? CollectionInfo.Kind.PORTFOLIO : CollectionInfo.Kind.SEQUENCE)
+                      .name(),
+                  null,
+                  List.of(),
+                  r.get().createdAt()));
+        }
+      } catch (ArtifactException.Corrupted e) {
+        // Try an older one.
+      }
+    }
+    return Optional.empty();
+  }
+
   @Override
   public List<ArtifactVersion> versions(ArtifactPath collection, VersionQuery query) {
     requireNonNull(query, "query is null");
     Coll c = coll(collection);
-    if (readCollection(c).isEmpty()) {
+    Snapshot s = new Snapshot(c, true);
+    if (s.indices.isEmpty() && readCollection(c).isEmpty()) {
       throw new ArtifactException.NotFound(
           "Cannot list versions of " + c.path() + ": the collection does not exist");
     }
-    Snapshot s = new Snapshot(c, true);
     OptionalInt aliasIndex =
         query.alias() == null ? OptionalInt.empty() : Names.versionIndex(query.alias());
     List<ArtifactVersion> out = new ArrayList<>();
@@ -918,7 +1201,13 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       if (!query.includeDeleted() && s.deleted.contains(index)) {
         continue;
       }
-      Optional<ArtifactVersion> v = version(s, index);
+      Optional<ArtifactVersion> v;
+      try {
+        v = version(s, index);
+      } catch (ArtifactException.Corrupted e) {
+        LOG.warn("{}; leaving v{} out of the listing", e.getMessage(), index);
+        continue;
+      }
       if (v.isEmpty()) {
         continue;
       }
@@ -963,7 +1252,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(version, "version is null");
     requireNonNull(alias, "alias is null");
     Coll c = coll(version.path());
-    Names.validateAlias(alias, c.path());
+    alias = Names.normalizeAlias(alias, c.path());
     if (alias.equals(LATEST)) {
       throw new ArtifactException.InvalidInput(
           "Invalid alias 'latest' for "
@@ -988,13 +1277,14 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               + ": it is implied by the highest version and cannot be removed");
     }
     VersionRecord r = requireRecord(c, version);
+    alias = java.text.Normalizer.normalize(alias, java.text.Normalizer.Form.NFC);
     Path file = Layout.alias(c.dir(), alias);
     Optional<AliasRecord> current = files.read(file, AliasRecord.class, c.path());
     if (current.isEmpty() || current.get().index() != r.index()) {
       throw new ArtifactException.NotFound(
           "Cannot remove alias '" + alias + "' from " + version.path() + ": it does not carry it");
     }
-    files.delete(file, false);
+    files.deleteChecked(file, false);
     return reread(c, r.index());
   }
 
@@ -1078,7 +1368,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       Path file = Layout.alias(c.dir(), alias);
       Optional<AliasRecord> current = files.read(file, AliasRecord.class, c.path());
       if (current.isPresent() && current.get().index() == r.index()) {
-        files.delete(file, false);
+        files.deleteChecked(file, false);
       }
     }
     LOG.info("Deleted {}", version.path());
@@ -1091,7 +1381,27 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       throw new ArtifactException.NotFound(
           "Cannot delete " + c.path() + ": the collection does not exist");
     }
-    files.delete(c.dir(), true);
+    // Tombstones first: killed at any point after this, every version reads as deleted, never
+    // as a live version whose manifest is gone. Then the version records, so no version remains,
+    // then the collection record, then the rest.
+    Snapshot s = new Snapshot(c, false);
+    for (int index : s.indices) {
+      if (s.isLive(index)) {
+        Optional<VersionRecord> r;
+        try {
+          r = readRecord(c, index);
+        } catch (ArtifactException.Corrupted e) {
+          r = Optional.empty();
+        }
+        files.createOnce(
+            Layout.tombstone(c.dir(), index),
+            new Tombstone(
+                Records.FORMAT, r.map(VersionRecord::id).orElse(null), Instant.now().toString()));
+      }
+    }
+    files.deleteChecked(Layout.versions(c.dir()), true);
+    files.deleteChecked(Layout.collectionRecord(c.dir()), false);
+    files.deleteChecked(c.dir(), true);
     LOG.info("Deleted collection {}", c.path());
   }
 
@@ -1198,7 +1508,16 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(version, "version is null");
     Coll c = coll(version.path());
     VersionRecord r = requireRecord(c, version);
-    recordEdge(run, c, r, INPUTS);
+    try {
+      recordEdge(run, c, r, INPUTS);
+    } catch (UncheckedIOException e) {
+      // Reading must work on a read-only registry; lineage is the one thing lost.
+      LOG.warn(
+          "Cannot record that run {} used {} ({}); reading it anyway without lineage",
+          run.id(),
+          version.path(),
+          e.getMessage());
+    }
   }
 
   private void recordEdge(RunInfo run, Coll c, VersionRecord r, String direction) {
@@ -1299,14 +1618,88 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
   // ---- maintenance ---------------------------------------------------------------------------
 
+  /**
+   * Checks every collection's files and, with {@code repair}, fixes what can be fixed without
+   * guessing; see {@link Fsck}. A read-only check changes nothing.
+   */
+  /** The file of a version's manifest, for tests and tools that inspect the layout. */
+  String manifestLocation(ArtifactVersion version) {
+    Coll c = coll(version.path());
+    return layout.resolve(requireRecord(c, version).manifest()).toUri().getPath();
+  }
+
+  public FsckReport fsck(boolean repair) {
+    FsckReport report = new Fsck(fs, layout, files, repair).run();
+    LOG.info("fsck of {}: {} problems", uri, report.problems().size());
+    return report;
+  }
+
+  /** Like {@link #gc(Duration, boolean, boolean)} without {@code force}. */
   @Override
   public GcReport gc(Duration grace, boolean dryRun) {
+    return gc(grace, dryRun, false);
+  }
+
+  /**
+   * Removes staging leftovers and unreferenced bodies older than {@code grace}.
+   *
+   * <p><b>Protocol with committers.</b> A body no version references yet may be about to be: a
+   * draft stored it (or refreshed an existing object's time, see {@link FileSystemContentStore})
+   * and has not committed. Three rules keep gc from deleting such a body:
+   *
+   * <ol>
+   *   <li>Age: only objects older than the grace are candidates, and each candidate is stat'ed
+   *       again right before it is deleted, so one a writer refreshed since the listing is kept.
+   *       The grace must be at least {@link #MIN_GC_GRACE} unless forced, because a draft that
+   *       stores bodies longer than the grace before committing is protected by nothing else.
+   *   <li>Marks and intents (a Dekker-style handshake that needs no lock). A committer writes a
+   *       mark {@code commits/<id>.json} naming its manifest, then reads every gc intent {@code
+   *       gc/<id>.json}; if one lists a body the commit references it waits until that gc has
+   *       finished; then it checks that every body exists, and only then creates the version
+   *       record. gc writes its intent (its candidate list), then reads every mark and keeps the
+   *       bodies of their manifests, then deletes. Since each side writes before it reads, at least
+   *       one sees the other: either gc sees the mark and keeps the bodies, or the committer sees
+   *       the intent and checks the bodies after gc has finished, failing (or storing them again
+   *       from its local files) instead of committing a version with a missing body.
+   *   <li>Fail closed: a record or manifest gc cannot read stops the sweep (see {@code fsck}).
+   * </ol>
+   *
+   * <p>This holds on every supported filesystem because each step is a single create, list or stat,
+   * and local filesystems, HDFS and S3 (since 2020) are strongly consistent for those; on S3 an
+   * object's time cannot be refreshed, so there rule 1 protects only bodies younger than the grace
+   * and rule 2 does the rest. Marks are kept for {@link #COMMIT_MARK_RETENTION} (or the grace, if
+   * longer) after they were written, which covers a commit whose last steps are slower than a whole
+   * gc; a commit slower than that between its body check and its commit point is the one case left
+   * unprotected. An intent left by a killed gc makes committers of the same bodies wait and then
+   * fail with a message naming the file.
+   *
+   * @param force allow a grace shorter than {@link #MIN_GC_GRACE}
+   */
+  @Override
+  public GcReport gc(Duration grace, boolean dryRun, boolean force) {
     requireNonNull(grace, "grace is null");
     if (grace.isNegative()) {
       throw new ArtifactException.InvalidInput(
           "Invalid gc grace period " + grace + " for " + uri + ": it must not be negative");
     }
-    long cutoff = System.currentTimeMillis() - grace.toMillis();
+    if (!dryRun && !force && grace.compareTo(MIN_GC_GRACE) < 0) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid gc grace period "
+              + grace
+              + " for "
+              + uri
+              + ": it must be at least "
+              + MIN_GC_GRACE
+              + ", because bodies a running job stored but has not committed yet are protected"
+              + " only by their age; use a longer grace, or force it if no job is writing");
+    }
+    long gcStart = System.currentTimeMillis();
+    long cutoff =
+        grace.compareTo(Duration.ofMillis(gcStart)) >= 0
+            ? Long.MIN_VALUE
+            : gcStart - grace.toMillis();
+    // A staging directory is a body being written: even a forced grace leaves young ones alone.
+    long stagingCutoff = Math.min(cutoff, gcStart - MIN_STAGING_AGE.toMillis());
     List<Path> projects = new ArrayList<>();
     for (FileStatus entity : files.list(layout.root())) {
       if (entity.isDirectory()) {
@@ -1318,40 +1711,91 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       }
     }
     // Referenced bodies by the project that stores them; a link may live in another project.
-    Map<String, Set<String>> referenced = new LinkedHashMap<>();
-    for (Path project : projects) {
-      for (FileStatus collection : files.list(Layout.collections(project))) {
-        collectReferences(project, collection.getPath(), referenced);
-      }
-    }
+    // Fails closed: whatever cannot be read fully is damage, and damage stops the sweep.
+    Map<String, Set<String>> referenced = new HashMap<>();
+    Set<String> seen = new HashSet<>();
+    markLive(projects, referenced, seen);
     long staging = 0;
     long removed = 0;
     long kept = 0;
     long bytes = 0;
+    Map<Path, Map<String, FileStatus>> candidates = new LinkedHashMap<>();
     for (Path project : projects) {
       for (FileStatus op : files.list(Layout.staging(project))) {
         long[] ageAndSize = newestAndSize(op);
-        if (ageAndSize[0] < cutoff) {
+        if (ageAndSize[0] < stagingCutoff && (dryRun || files.deleteChecked(op.getPath(), true))) {
           staging++;
           bytes += ageAndSize[1];
-          if (!dryRun) {
-            files.delete(op.getPath(), true);
-          }
         }
       }
       Set<String> live = referenced.getOrDefault(key(project), Set.of());
+      Map<String, FileStatus> old = new TreeMap<>();
       for (FileStatus prefix : files.list(Layout.objects(project))) {
         for (FileStatus object : files.list(prefix.getPath())) {
           String hex = prefix.getPath().getName() + object.getPath().getName();
           if (live.contains(hex) || object.getModificationTime() >= cutoff) {
             kept++;
-            continue;
+          } else {
+            old.put(hex, object);
           }
-          removed++;
-          bytes += object.getLen();
-          if (!dryRun) {
-            files.delete(object.getPath(), false);
+        }
+      }
+      if (!old.isEmpty()) {
+        candidates.put(project, old);
+      }
+    }
+    if (dryRun) {
+      for (Map<String, FileStatus> old : candidates.values()) {
+        removed += old.size();
+        bytes += old.values().stream().mapToLong(FileStatus::getLen).sum();
+      }
+    } else if (!candidates.isEmpty()) {
+      // Announce the candidates, then look again for commits that reached or are reaching their
+      // commit point since the mark phase: their marks, and versions created in the meantime.
+      List<Path> intents = new ArrayList<>();
+      try {
+        for (Map.Entry<Path, Map<String, FileStatus>> e : candidates.entrySet()) {
+          Path intent = new Path(Layout.gcIntents(e.getKey()), UUID.randomUUID() + ".json");
+          intents.add(intent);
+          files.createOnce(
+              intent,
+              new GcIntent(
+                  Records.FORMAT,
+                  Instant.ofEpochMilli(gcStart).toString(),
+                  List.copyOf(e.getValue().keySet())));
+        }
+        Map<Path, Set<String>> inFlight = new HashMap<>();
+        for (Path project : candidates.keySet()) {
+          inFlight.put(project, bodiesOfCommitMarks(project, cutoff, gcStart));
+        }
+        markLive(projects, referenced, seen);
+        for (Map.Entry<Path, Map<String, FileStatus>> e : candidates.entrySet()) {
+          Set<String> live = referenced.getOrDefault(key(e.getKey()), Set.of());
+          for (Map.Entry<String, FileStatus> candidate : e.getValue().entrySet()) {
+            if (live.contains(candidate.getKey())
+                || inFlight.get(e.getKey()).contains(candidate.getKey())) {
+              kept++;
+              continue;
+            }
+            // Re-check right before deleting: a writer may have reused it since the listing.
+            Path object = candidate.getValue().getPath();
+            FileStatus now = stat(object);
+            if (now == null) {
+              continue;
+            }
+            if (now.getModificationTime() >= cutoff) {
+              kept++;
+              continue;
+            }
+            if (files.deleteChecked(object, false)) {
+              removed++;
+              bytes += now.getLen();
+            }
           }
+        }
+      } finally {
+        for (Path intent : intents) {
+          files.delete(intent, false);
         }
       }
     }
@@ -1360,52 +1804,168 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     return report;
   }
 
-  private void collectReferences(Path project, Path collectionDir, Map<String, Set<String>> out) {
-    Optional<CollectionRecord> record =
-        files.read(Layout.collectionRecord(collectionDir), CollectionRecord.class, collectionDir);
-    if (record.isEmpty()) {
-      return;
+  /**
+   * The mark phase: adds to {@code referenced} the bodies of every live version not in {@code seen}
+   * (collection directory and index) and adds those to {@code seen}; fails on damage.
+   */
+  private void markLive(
+      List<Path> projects, Map<String, Set<String>> referenced, Set<String> seen) {
+    List<String> damage = new ArrayList<>();
+    for (Path project : projects) {
+      for (FileStatus collection : files.list(Layout.collections(project))) {
+        collectReferences(project, collection, referenced, damage, seen);
+      }
     }
-    String entity = Layout.unsegment(project.getParent().getName());
-    String projectName = Layout.unsegment(project.getName());
-    Coll c = coll(entity, projectName, record.get().name());
-    Snapshot s = new Snapshot(c, false);
-    for (int index : s.indices) {
-      if (!s.isLive(index)) {
+    if (!damage.isEmpty()) {
+      throw new ArtifactException.Corrupted(
+          "Cannot gc "
+              + uri
+              + ": it cannot tell which bodies "
+              + (damage.size() == 1 ? "this damaged file" : "these damaged files")
+              + " reference, so it removed nothing: "
+              + String.join("; ", damage.subList(0, Math.min(damage.size(), 10)))
+              + (damage.size() > 10 ? "; and " + (damage.size() - 10) + " more" : "")
+              + ". Run 'artifact fsck' to list the damage and 'artifact fsck --repair' to fix"
+              + " what can be fixed; delete versions whose manifest is lost");
+    }
+  }
+
+  private FileStatus stat(Path path) {
+    try {
+      return fs.getFileStatus(path);
+    } catch (java.io.FileNotFoundException e) {
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot gc " + uri + ": checking " + path + " failed", e);
+    }
+  }
+
+  /**
+   * Bodies referenced by the manifests of in-flight (or recent) commits of a project; also removes
+   * marks old enough that the versions they announced are certainly visible to the mark phase.
+   */
+  private Set<String> bodiesOfCommitMarks(Path project, long cutoff, long gcStart) {
+    Set<String> bodies = new HashSet<>();
+    long expired = Math.min(cutoff, gcStart - COMMIT_MARK_RETENTION.toMillis());
+    for (FileStatus markFile : files.list(Layout.commitMarks(project))) {
+      Optional<CommitMark> mark;
+      try {
+        mark = files.read(markFile.getPath(), CommitMark.class, "commit mark");
+      } catch (ArtifactException.Corrupted e) {
+        throw new ArtifactException.Corrupted(
+            "Cannot gc "
+                + uri
+                + ": the commit mark "
+                + markFile.getPath()
+                + " is unreadable, so an in-flight commit may be unprotected; removed nothing."
+                + " Delete that file once no job is committing, then run gc again",
+            e);
+      }
+      if (mark.isEmpty()) {
         continue;
       }
-      Optional<VersionRecord> r = readRecord(c, index);
-      if (r.isEmpty() || r.get().manifest() == null) {
+      Path manifest = layout.resolve(mark.get().manifest());
+      try {
+        Optional<byte[]> bytes = files.readBytes(manifest);
+        if (bytes.isPresent()) {
+          ManifestReader.stream(
+              new ByteArrayInputStream(bytes.get()),
+              "for the commit mark " + markFile.getPath(),
+              e -> {
+                if (!e.isReference() && Digests.isBase64Md5(e.digest())) {
+                  bodies.add(Digests.base64ToHex(e.digest()));
+                }
+              });
+        }
+        // No manifest: its collection was deleted; the commit cannot succeed.
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot gc " + uri + ": reading " + manifest + " failed", e);
+      }
+      if (markFile.getModificationTime() < expired) {
+        files.delete(markFile.getPath(), false);
+      }
+    }
+    return bodies;
+  }
+
+  /**
+   * Adds the bodies every live version of one collection directory references. The collection
+   * record is not needed: {@code get} resolves versions without it, so gc must count them too.
+   * Anything unreadable is added to {@code damage} instead of being skipped.
+   */
+  private void collectReferences(
+      Path project,
+      FileStatus collectionDir,
+      Map<String, Set<String>> out,
+      List<String> damage,
+      Set<String> seen) {
+    Path dir = collectionDir.getPath();
+    if (!collectionDir.isDirectory()) {
+      damage.add(dir + " is a file, not a collection directory");
+      return;
+    }
+    Coll c;
+    try {
+      c =
+          coll(
+              Layout.unsegment(project.getParent().getName()),
+              Layout.unsegment(project.getName()),
+              Layout.unsegment(dir.getName()));
+    } catch (ArtifactException.InvalidInput e) {
+      damage.add(dir + " is not a valid collection name (" + e.getMessage() + ")");
+      return;
+    }
+    Snapshot s = new Snapshot(c, false);
+    for (int index : s.indices) {
+      if (!s.isLive(index) || seen.contains(dir + "#" + index)) {
+        continue;
+      }
+      Path recordFile = Layout.version(c.dir(), index);
+      VersionRecord r;
+      try {
+        Optional<VersionRecord> read = readRecord(c, index);
+        if (read.isEmpty()) {
+          continue; // Deleted with its collection since the listing.
+        }
+        r = read.get();
+      } catch (ArtifactException.Corrupted | UncheckedIOException e) {
+        damage.add("the version record " + recordFile + " is unreadable (" + e.getMessage() + ")");
+        continue;
+      }
+      if (r.manifest() == null) {
+        damage.add("the version record " + recordFile + " names no manifest");
         continue;
       }
       String artifact = c.path().withAlias("v" + index).toString();
-      Path location = layout.resolve(r.get().manifest());
+      Path location = layout.resolve(r.manifest());
       Set<String> bodies =
-          out.computeIfAbsent(key(layout.projectOf(r.get().manifest())), k -> new HashSet<>());
+          out.computeIfAbsent(key(layout.projectOf(r.manifest())), k -> new HashSet<>());
       try {
-        byte[] bytes =
-            files
-                .readBytes(location)
-                .orElseThrow(
-                    () ->
-                        new ArtifactException.Corrupted(
-                            "Cannot gc "
-                                + uri
-                                + ": the manifest of "
-                                + artifact
-                                + " is missing ("
-                                + location
-                                + "); delete that version or restore the file first"));
+        Optional<byte[]> bytes = files.readBytes(location);
+        if (bytes.isEmpty()) {
+          damage.add("the manifest " + location + " of " + artifact + " is missing");
+          continue;
+        }
+        Set<String> found = new HashSet<>();
         ManifestReader.stream(
-            new ByteArrayInputStream(bytes),
+            new ByteArrayInputStream(bytes.get()),
             "for " + artifact,
             e -> {
               if (!e.isReference() && Digests.isBase64Md5(e.digest())) {
-                bodies.add(Digests.base64ToHex(e.digest()));
+                found.add(Digests.base64ToHex(e.digest()));
               }
             });
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot gc " + uri + ": reading " + location + " failed", e);
+        bodies.addAll(found);
+        seen.add(dir + "#" + index);
+      } catch (IOException | RuntimeException e) {
+        damage.add(
+            "the manifest "
+                + location
+                + " of "
+                + artifact
+                + " is unreadable ("
+                + e.getMessage()
+                + ")");
       }
     }
   }
@@ -1419,9 +1979,14 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     long newest = op.getModificationTime();
     long size = op.isFile() ? op.getLen() : 0;
     if (op.isDirectory()) {
-      for (FileStatus child : files.list(op.getPath())) {
-        newest = Math.max(newest, child.getModificationTime());
-        size += child.getLen();
+      try {
+        for (FileStatus child : files.list(op.getPath())) {
+          newest = Math.max(newest, child.getModificationTime());
+          size += child.getLen();
+        }
+      } catch (UncheckedIOException e) {
+        // Being created or removed right now: in use, so not a leftover.
+        return new long[] {Long.MAX_VALUE, 0};
       }
     }
     return new long[] {newest, size};

@@ -16,6 +16,8 @@ final class Layout {
   static final String COLLECTIONS = "collections";
   static final String RUNS = "runs";
   static final String STAGING = "staging";
+  static final String COMMITS = "commits";
+  static final String GC = "gc";
 
   private final Path root;
 
@@ -51,6 +53,16 @@ final class Layout {
 
   static Path staging(Path project) {
     return new Path(project, STAGING);
+  }
+
+  /** In-flight commit marks: {@code commits/<id>.json}, see {@link FileSystemRegistry#gc}. */
+  static Path commitMarks(Path project) {
+    return new Path(project, COMMITS);
+  }
+
+  /** Candidate lists of running garbage collections: {@code gc/<id>.json}. */
+  static Path gcIntents(Path project) {
+    return new Path(project, GC);
   }
 
   static Path collections(Path project) {

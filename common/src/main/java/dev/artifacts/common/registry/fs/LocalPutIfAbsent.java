@@ -45,6 +45,19 @@ final class LocalPutIfAbsent implements PutIfAbsent {
         return true;
       } catch (FileAlreadyExistsException e) {
         return false;
+      } catch (java.nio.file.FileSystemException e) {
+        // Its message is only the paths when the OS gives no reason; say what was attempted.
+        throw new IOException(
+            "Cannot create "
+                + target
+                + " by hard-linking "
+                + temp
+                + ": "
+                + (e.getReason() != null && !e.getReason().isBlank()
+                    ? e.getReason()
+                    : e.getClass().getSimpleName()
+                        + " without a reason (does this filesystem support hard links?)"),
+            e);
       }
     } finally {
       Files.deleteIfExists(temp);

@@ -110,7 +110,11 @@ final class MetaFiles {
 
   /** Replaces {@code path} (or creates it) with a complete document. */
   void replace(Path path, Object record) {
-    byte[] bytes = toJson(record);
+    replaceBytes(path, toJson(record));
+  }
+
+  /** Replaces {@code path} (or creates it) with {@code bytes}, atomically for readers. */
+  void replaceBytes(Path path, byte[] bytes) {
     if (directWrites) {
       // The document is small, so S3A sends it as one PUT on close: readers see the old or the new.
       try (FSDataOutputStream out = fs.create(path, true)) {
@@ -166,6 +170,25 @@ final class MetaFiles {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot delete " + path, e);
     }
+  }
+
+  /**
+   * Deletes {@code path} and proves it: true if this call removed it, false if it was already gone.
+   * A filesystem that refuses (a read-only mount returns false from {@code delete}) is an error,
+   * never a silent success.
+   */
+  boolean deleteChecked(Path path, boolean recursive) {
+    if (delete(path, recursive)) {
+      return true;
+    }
+    if (exists(path)) {
+      throw new UncheckedIOException(
+          new java.io.IOException(
+              "Cannot delete "
+                  + path
+                  + ": the filesystem refused (is the registry read-only?); nothing was removed"));
+    }
+    return false;
   }
 
   boolean exists(Path path) {

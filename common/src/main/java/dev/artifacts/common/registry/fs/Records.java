@@ -93,4 +93,17 @@ final class Records {
   /** One lineage edge: {@code runs/<run>/inputs|outputs/<name>.vN.json} and its reverse. */
   record Edge(
       int format, String collection, int index, String versionId, String runId, String at) {}
+
+  /**
+   * {@code commits/<id>.json}: a commit of the manifest at {@code manifest} (registry-relative) is
+   * about to reach its commit point. Written before the commit checks its bodies, so a gc that
+   * starts deleting after that check sees it; see {@link FileSystemRegistry#gc}.
+   */
+  record CommitMark(int format, String collection, String manifest, String createdAt) {}
+
+  /**
+   * {@code gc/<id>.json}: the objects (hex MD5) a running gc may delete. Written before gc reads
+   * the commit marks; a committer that finds one of its bodies here waits for the gc to finish.
+   */
+  record GcIntent(int format, String startedAt, List<String> candidates) {}
 }

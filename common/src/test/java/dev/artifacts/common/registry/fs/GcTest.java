@@ -4,7 +4,9 @@ import static dev.artifacts.common.registry.fs.RegistryFixtures.countFiles;
 import static dev.artifacts.common.registry.fs.RegistryFixtures.tree;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.registry.ArtifactDraft;
 import dev.artifacts.common.registry.ArtifactVersion;
@@ -107,6 +109,66 @@ class GcTest {
 
       assertThat(registry.gc(Duration.ofHours(1), false).objectsRemoved()).isZero();
       assertThat(registry.commit(draft).version().version()).isEqualTo("v1");
+    }
+  }
+
+  @Test
+  void aCollectionWithoutItsRecordStillProtectsItsBodies() throws IOException {
+    try (FileSystemRegistry registry = RegistryFixtures.open(root, new FakeReferences())) {
+      ArtifactVersion v0 = commit(registry, "a", "still committed");
+      // What a `delete --collection` killed part-way used to leave behind.
+      Files.delete(root.resolve("acme/p/collections/events/collection.json"));
+      age(root.resolve("acme/p/objects"), Duration.ofHours(2));
+
+      GcReport report = registry.gc(Duration.ofHours(1), false);
+
+      assertThat(report.objectsRemoved()).isZero();
+      assertThat(report.objectsKept()).isEqualTo(1);
+      ArtifactVersion resolved = registry.resolve(EVENTS.withAlias("v0"));
+      try (InputStream in =
+          registry.open(resolved, registry.manifest(resolved).entry("a").orElseThrow())) {
+        assertThat(new String(in.readAllBytes(), UTF_8)).isEqualTo("still committed");
+      }
+      assertThat(resolved.id()).isEqualTo(v0.id());
+    }
+  }
+
+  @Test
+  void damageGcCannotInterpretStopsTheSweepAndNamesTheFile() throws IOException {
+    try (FileSystemRegistry registry = RegistryFixtures.open(root, new FakeReferences())) {
+      commit(registry, "a", "kept");
+      ArtifactVersion v1 = commit(registry, "a", "orphan");
+      registry.delete(v1, false);
+      ArtifactPath other = new ArtifactPath("acme", "p", "other", null);
+      ArtifactDraft draft = registry.newDraft(other, "dataset");
+      try (OutputStream out = draft.newFile("b")) {
+        out.write("other body".getBytes(UTF_8));
+      }
+      registry.commit(draft);
+      Path record = root.resolve("acme/p/collections/other/versions/v0.json");
+      Files.writeString(record, "{ not json");
+      age(root.resolve("acme/p/objects"), Duration.ofHours(2));
+      Map<String, String> before = tree(root);
+
+      assertThatThrownBy(() -> registry.gc(Duration.ofHours(1), false))
+          .isInstanceOf(ArtifactException.Corrupted.class)
+          .hasMessageContaining(record.toString())
+          .hasMessageContaining("artifact fsck");
+      assertThat(tree(root)).isEqualTo(before);
+
+      // A missing manifest is damage too.
+      Files.delete(record);
+      Path manifests = root.resolve("acme/p/collections/events/manifests");
+      try (Stream<Path> list = Files.list(manifests)) {
+        for (Path m : list.toList()) {
+          Files.delete(m);
+        }
+      }
+      assertThatThrownBy(() -> registry.gc(Duration.ofHours(1), false))
+          .isInstanceOf(ArtifactException.Corrupted.class)
+          .hasMessageContaining("manifest")
+          .hasMessageContaining("is missing");
+      assertThat(countFiles(root.resolve("acme/p/objects/md5"))).isEqualTo(3);
     }
   }
 }

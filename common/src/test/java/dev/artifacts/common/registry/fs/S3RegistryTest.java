@@ -298,7 +298,7 @@ class S3RegistryTest {
           .extracting(c -> c.name())
           .containsExactly("events");
 
-      GcReport gc = registry.gc(Duration.ZERO, false);
+      GcReport gc = registry.gc(Duration.ZERO, false, true);
       assertThat(gc.objectsRemoved()).isZero();
       assertThat(gc.objectsKept()).isEqualTo(1);
       assertThat(read(registry, v0, registry.manifest(v0).entry("a").orElseThrow()))
@@ -692,13 +692,13 @@ class S3RegistryTest {
       assertThat(dry.bytesFreed()).isEqualTo("orphan".length());
       assertThat(tree(fs, path("gc"))).isEqualTo(before);
 
-      GcReport real = registry.gc(Duration.ZERO, false);
+      GcReport real = registry.gc(Duration.ZERO, false, true);
       assertThat(real).isEqualTo(dry);
       assertThat(tree(fs, objects).keySet()).isEqualTo(objectKeys("kept", "kept too"));
       Manifest m = registry.manifest(v0);
       assertThat(read(registry, v0, m.entry("a").orElseThrow())).isEqualTo("kept");
       assertThat(read(registry, v0, m.entry("b").orElseThrow())).isEqualTo("kept too");
-      assertThat(registry.gc(Duration.ZERO, false).objectsRemoved()).isZero();
+      assertThat(registry.gc(Duration.ZERO, false, true).objectsRemoved()).isZero();
     }
   }
 
