@@ -18,6 +18,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Builds a manifest of any number of entries in bounded memory. Entries arrive one by one in any
@@ -32,8 +36,11 @@ import java.util.PriorityQueue;
  * path replaces the earlier one there too). "Last" is the order of {@link #add} calls, also across
  * spilled runs.
  *
- * <p>Run files use the packed entry encoding of {@link EntryBatch}; they are private to this
- * builder and deleted by {@link #close}. Mutable and not thread-safe: one thread adds, then writes.
+ * <p>A full buffer is sorted and written by a background thread while the next one fills, so the
+ * caller's thread keeps adding (sorting is most of the cost); the entries in memory are therefore
+ * up to twice the budget. Run files use the packed entry encoding of {@link EntryBatch}; they are
+ * private to this builder and deleted by {@link #close}. Mutable and not thread-safe: one thread
+ * adds, then writes.
  */
 public final class SpillingManifestBuilder implements Closeable {
   private static final byte RUN_FORMAT = 1;
@@ -67,6 +74,8 @@ public final class SpillingManifestBuilder implements Closeable {
   private final Path tempDir;
   private final Budget budget;
   private final List<Path> runs = new ArrayList<>();
+  private ExecutorService spiller;
+  private Future<?> pendingSpill;
   private List<ManifestEntry> buffer = new ArrayList<>();
   private long bufferBytes;
   private boolean bufferHasSurrogates;
@@ -130,6 +139,7 @@ public final class SpillingManifestBuilder implements Closeable {
       throw new IllegalStateException("The manifest builder was already written or closed");
     }
     written = true;
+    awaitPendingSpill();
     ManifestEntry[] tail = sortedLastWins(buffer, bufferHasSurrogates);
     buffer = null;
     Comparator<String> order = pathOrder(anySurrogates);
@@ -185,6 +195,14 @@ public final class SpillingManifestBuilder implements Closeable {
     closed = true;
     buffer = null;
     IOException failure = null;
+    try {
+      awaitPendingSpill();
+    } catch (IOException | RuntimeException e) {
+      failure = e instanceof IOException io ? io : new IOException(e);
+    }
+    if (spiller != null) {
+      spiller.shutdown();
+    }
     for (Path run : runs) {
       try {
         Files.deleteIfExists(run);
@@ -201,13 +219,56 @@ public final class SpillingManifestBuilder implements Closeable {
     }
   }
 
+  /** Hands the full buffer to the background thread, after the previous run was written. */
   private void spill() throws IOException {
-    ManifestEntry[] sorted = sortedLastWins(buffer, bufferHasSurrogates);
+    awaitPendingSpill();
+    List<ManifestEntry> full = buffer;
+    boolean surrogates = bufferHasSurrogates;
     buffer = new ArrayList<>();
     bufferBytes = 0;
     bufferHasSurrogates = false;
     Path run = Files.createTempFile(tempDir, "manifest-run-", ".bin");
     runs.add(run);
+    if (spiller == null) {
+      spiller =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "manifest-spill");
+                t.setDaemon(true);
+                return t;
+              });
+    }
+    pendingSpill =
+        spiller.submit(
+            () -> {
+              writeRun(run, sortedLastWins(full, surrogates));
+              return null;
+            });
+  }
+
+  private void awaitPendingSpill() throws IOException {
+    Future<?> pending = pendingSpill;
+    if (pending == null) {
+      return;
+    }
+    pendingSpill = null;
+    try {
+      pending.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("Interrupted while spilling manifest entries", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException("Cannot spill manifest entries", e.getCause());
+    }
+  }
+
+  private static void writeRun(Path run, ManifestEntry[] sorted) throws IOException {
     try (DataOutputStream out =
         new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(run), IO_BUFFER))) {
       out.writeByte(RUN_FORMAT);
