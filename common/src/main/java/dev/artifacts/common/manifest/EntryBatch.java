@@ -32,6 +32,10 @@ public final class EntryBatch implements Serializable {
   private static final int HAS_SIZE = 2;
   private static final int HAS_BIRTH = 4;
   private static final int HAS_EXTRA = 8;
+
+  /** Flags of every entry are below this; a byte at or above it marks something else. */
+  static final int NOT_AN_ENTRY = 16;
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -48,28 +52,7 @@ public final class EntryBatch implements Serializable {
     try (DataOutputStream out = new DataOutputStream(buffer)) {
       out.writeByte(FORMAT);
       for (ManifestEntry e : entries) {
-        int flags =
-            (e.ref() != null ? HAS_REF : 0)
-                | (e.size() != null ? HAS_SIZE : 0)
-                | (e.birthArtifactId() != null ? HAS_BIRTH : 0)
-                | (e.extra().isEmpty() ? 0 : HAS_EXTRA);
-        out.writeByte(flags);
-        writeString(out, e.path());
-        writeString(out, e.digest());
-        if (e.ref() != null) {
-          writeString(out, e.ref());
-        }
-        if (e.size() != null) {
-          out.writeLong(e.size());
-        }
-        if (e.birthArtifactId() != null) {
-          writeString(out, e.birthArtifactId());
-        }
-        if (!e.extra().isEmpty()) {
-          byte[] json = MAPPER.writeValueAsBytes(e.extra());
-          out.writeInt(json.length);
-          out.write(json);
-        }
+        write(out, e);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot pack " + entries.size() + " manifest entries", e);
@@ -90,22 +73,58 @@ public final class EntryBatch implements Serializable {
             "Manifest entries packed in format " + format + ", expected " + FORMAT);
       }
       for (int i = 0; i < count; i++) {
-        int flags = in.readUnsignedByte();
-        String path = readString(in);
-        String digest = readString(in);
-        String ref = (flags & HAS_REF) != 0 ? readString(in) : null;
-        Long size = (flags & HAS_SIZE) != 0 ? in.readLong() : null;
-        String birth = (flags & HAS_BIRTH) != 0 ? readString(in) : null;
-        Map<String, Object> extra = Map.of();
-        if ((flags & HAS_EXTRA) != 0) {
-          extra = MAPPER.readValue(in.readNBytes(in.readInt()), MAP);
-        }
-        entries.add(new ManifestEntry(path, digest, ref, size, birth, extra));
+        entries.add(read(in, in.readUnsignedByte()));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot unpack " + count + " manifest entries", e);
     }
     return entries;
+  }
+
+  /**
+   * Writes one entry: a flags byte (always below {@link #NOT_AN_ENTRY}), then its members. Shared
+   * with the spill runs of {@link SpillingManifestBuilder}, so there is one packed encoding.
+   */
+  static void write(DataOutputStream out, ManifestEntry e) throws IOException {
+    int flags =
+        (e.ref() != null ? HAS_REF : 0)
+            | (e.size() != null ? HAS_SIZE : 0)
+            | (e.birthArtifactId() != null ? HAS_BIRTH : 0)
+            | (e.extra().isEmpty() ? 0 : HAS_EXTRA);
+    out.writeByte(flags);
+    writeString(out, e.path());
+    writeString(out, e.digest());
+    if (e.ref() != null) {
+      writeString(out, e.ref());
+    }
+    if (e.size() != null) {
+      out.writeLong(e.size());
+    }
+    if (e.birthArtifactId() != null) {
+      writeString(out, e.birthArtifactId());
+    }
+    if (!e.extra().isEmpty()) {
+      byte[] json = MAPPER.writeValueAsBytes(e.extra());
+      out.writeInt(json.length);
+      out.write(json);
+    }
+  }
+
+  /** Reads the members of one entry whose flags byte {@code flags} was already read. */
+  static ManifestEntry read(DataInputStream in, int flags) throws IOException {
+    if (flags >= NOT_AN_ENTRY) {
+      throw new IOException("Invalid packed manifest entry flags " + flags);
+    }
+    String path = readString(in);
+    String digest = readString(in);
+    String ref = (flags & HAS_REF) != 0 ? readString(in) : null;
+    Long size = (flags & HAS_SIZE) != 0 ? in.readLong() : null;
+    String birth = (flags & HAS_BIRTH) != 0 ? readString(in) : null;
+    Map<String, Object> extra = Map.of();
+    if ((flags & HAS_EXTRA) != 0) {
+      extra = MAPPER.readValue(in.readNBytes(in.readInt()), MAP);
+    }
+    return new ManifestEntry(path, digest, ref, size, birth, extra);
   }
 
   private static void writeString(DataOutputStream out, String s) throws IOException {
