@@ -188,7 +188,7 @@ public final class ArtifactCli {
       case "alias" -> alias(registry, args);
       case "delete" -> delete(registry, args);
       case "gc" -> gc(registry, args);
-      case "fsck" -> FsckCommand.run(registry, args, out);
+      case "fsck" -> FsckCommand.run(RegistryLocationCheck.checkedBackend(registry), args, out);
       default -> throw new Args.UsageException("Unknown command '" + command + "'");
     };
   }

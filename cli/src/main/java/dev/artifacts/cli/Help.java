@@ -212,8 +212,8 @@ final class Help {
           --repair              fix what can be fixed without losing a committed version
         """,
         """
-          artifact fsck
-          artifact fsck --repair
+          artifact fsck               # list damaged files; exits 1 if there are any
+          artifact fsck --repair      # fix what can be fixed
         """);
   }
 

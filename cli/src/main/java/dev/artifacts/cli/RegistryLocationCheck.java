@@ -6,6 +6,7 @@ import dev.artifacts.common.registry.ArtifactRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -40,22 +41,68 @@ final class RegistryLocationCheck {
       String registryOption,
       Map<String, String> env,
       PrintStream err) {
-    boolean[] checked = {false};
     return (ArtifactRegistry)
         Proxy.newProxyInstance(
             ArtifactRegistry.class.getClassLoader(),
             new Class<?>[] {ArtifactRegistry.class},
-            (proxy, method, args) -> {
-              if (!checked[0] && !isPassive(method)) {
-                checked[0] = true;
-                check(registry, command, uri, registryOption, env, err);
-              }
-              try {
-                return method.invoke(registry, args);
-              } catch (InvocationTargetException e) {
-                throw e.getCause();
-              }
-            });
+            new CheckOnFirstUse(registry, command, uri, registryOption, env, err));
+  }
+
+  /**
+   * The registry behind {@code registry}, checked first, for commands that need the backend itself
+   * ({@code fsck} works on the embedded registry's files).
+   */
+  static ArtifactRegistry checkedBackend(ArtifactRegistry registry) {
+    if (Proxy.isProxyClass(registry.getClass())
+        && Proxy.getInvocationHandler(registry) instanceof CheckOnFirstUse handler) {
+      handler.checkOnce();
+      return handler.registry;
+    }
+    return registry;
+  }
+
+  private static final class CheckOnFirstUse implements InvocationHandler {
+    private final ArtifactRegistry registry;
+    private final String command;
+    private final String uri;
+    private final String registryOption;
+    private final Map<String, String> env;
+    private final PrintStream err;
+    private boolean checked;
+
+    CheckOnFirstUse(
+        ArtifactRegistry registry,
+        String command,
+        String uri,
+        String registryOption,
+        Map<String, String> env,
+        PrintStream err) {
+      this.registry = registry;
+      this.command = command;
+      this.uri = uri;
+      this.registryOption = registryOption;
+      this.env = env;
+      this.err = err;
+    }
+
+    void checkOnce() {
+      if (!checked) {
+        checked = true;
+        check(registry, command, uri, registryOption, env, err);
+      }
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+      if (!isPassive(method)) {
+        checkOnce();
+      }
+      try {
+        return method.invoke(registry, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
   }
 
   /** Methods that touch no stored data. */

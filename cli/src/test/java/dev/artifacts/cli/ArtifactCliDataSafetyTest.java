@@ -117,7 +117,10 @@ class ArtifactCliDataSafetyTest {
 
     Run check = cli("fsck");
     assertThat(check.code()).isEqualTo(ArtifactCli.FAILED);
-    assertThat(check.out()).contains("damaged: " + alias).contains("artifact fsck --repair");
+    assertThat(check.out())
+        .as(check.err())
+        .contains("damaged: " + alias)
+        .contains("artifact fsck --repair");
 
     Run repair = cli("fsck", "--repair");
     assertThat(repair.code()).as(repair.out()).isZero();

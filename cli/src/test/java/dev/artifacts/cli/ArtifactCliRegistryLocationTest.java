@@ -167,7 +167,7 @@ class ArtifactCliRegistryLocationTest {
             "x",
             "--type",
             "dataset"),
-        "Invalid registry location " + data.resolve("a.csv") + " (from --registry): it is a file.");
+        "Invalid registry location '" + data.resolve("a.csv") + "': it is a file, not a directory");
   }
 
   @Test

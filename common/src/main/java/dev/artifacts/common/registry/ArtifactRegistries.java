@@ -35,10 +35,10 @@ public final class ArtifactRegistries {
   public static final String ENV = "ARTIFACT_REGISTRY";
 
   /**
-   * The directories {@link FileSystemRegistry} creates under {@code <entity>/<project>/} (its
-   * {@code Layout}); {@code ArtifactRegistriesTest} checks them against a real registry.
+   * The directories {@link FileSystemRegistry} creates under {@code <entity>/<project>/}; {@code
+   * ArtifactRegistriesTest} checks them against a real registry.
    */
-  static final Set<String> LAYOUT_DIRECTORIES = Set.of("collections", "objects", "runs", "staging");
+  static final Set<String> LAYOUT_DIRECTORIES = FileSystemRegistry.PROJECT_DIRECTORIES;
 
   static final int MAX_PROBED_DIRECTORIES = 100;
 

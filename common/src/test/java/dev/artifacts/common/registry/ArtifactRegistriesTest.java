@@ -101,7 +101,10 @@ class ArtifactRegistriesTest {
     Files.createDirectories(tmp.resolve("empty"));
     assertThat(contents(tmp.resolve("empty"), conf)).isEqualTo(Contents.NOTHING);
     Files.writeString(tmp.resolve("file"), "x");
-    assertThat(contents(tmp.resolve("file"), conf)).isEqualTo(Contents.FILE);
+    // A file is refused when the registry is opened, before anything can look inside it.
+    assertThatThrownBy(() -> contents(tmp.resolve("file"), conf))
+        .isInstanceOf(ArtifactException.InvalidInput.class)
+        .hasMessageContaining("it is a file, not a directory");
     // Two levels of directories, like <entity>/<project>, but none of a registry's directories.
     Files.createDirectories(tmp.resolve("data/2024/01"));
     Files.writeString(tmp.resolve("data/2024/01/part-0.csv"), "id\n");
@@ -113,7 +116,7 @@ class ArtifactRegistriesTest {
       ArtifactVersion v = commitOneVersion(registry);
       assertThat(ArtifactRegistries.contents(registry, conf)).isEqualTo(Contents.REGISTRY);
       registry.recordUse(new RunInfo("run-1", "reader", "test", null, Map.of()), v);
-      registry.gc(Duration.ZERO, false);
+      registry.gc(Duration.ZERO, false, true);
       registry.deleteCollection(v.path().withAlias(null));
       assertThat(ArtifactRegistries.contents(registry, conf)).isEqualTo(Contents.REGISTRY);
     }

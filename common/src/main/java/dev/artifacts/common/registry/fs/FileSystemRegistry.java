@@ -118,6 +118,20 @@ import org.slf4j.LoggerFactory;
 public final class FileSystemRegistry implements ArtifactRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemRegistry.class);
 
+  /**
+   * The directories this registry creates under {@code <entity>/<project>/}: a location that holds
+   * one of them is a registry (it writes no marker file; tools use this to tell a mistyped location
+   * from an empty registry).
+   */
+  public static final Set<String> PROJECT_DIRECTORIES =
+      Set.of(
+          Layout.OBJECTS,
+          Layout.COLLECTIONS,
+          Layout.RUNS,
+          Layout.STAGING,
+          Layout.COMMITS,
+          Layout.GC);
+
   static final int MAX_COMMIT_ATTEMPTS = 20;
 
   /** The shortest gc grace allowed without forcing it. */
