@@ -16,6 +16,7 @@ import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.runtime.fs.hdfs.HadoopFileSystem;
+import org.apache.flink.util.WrappingProxy;
 
 /**
  * One open part file of a writer subtask. Its bytes are hashed while written, never read back: into
@@ -182,7 +183,14 @@ final class PartFile<IN> {
    */
   private static String etagOf(FileSystem fs, Path file) throws IOException {
     try {
-      if (fs instanceof HadoopFileSystem hadoop) {
+      // Task threads see filesystems behind Flink's safety-net wrapper.
+      FileSystem unwrapped = fs;
+      while (unwrapped instanceof WrappingProxy<?> proxy
+          && proxy.getWrappedDelegate() instanceof FileSystem delegate
+          && delegate != unwrapped) {
+        unwrapped = delegate;
+      }
+      if (unwrapped instanceof HadoopFileSystem hadoop) {
         return WrittenReferences.etagOf(
             hadoop.getHadoopFileSystem().getFileStatus(HadoopFileSystem.toHadoopPath(file)));
       }
