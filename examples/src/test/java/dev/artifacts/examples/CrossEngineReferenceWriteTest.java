@@ -9,6 +9,7 @@ import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.reference.FileUris;
 import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
+import dev.artifacts.common.testing.S3ProxyServer;
 import dev.artifacts.flink.sink.ArtifactSink;
 import dev.artifacts.flink.sink.VersionPolicy;
 import java.nio.file.Files;
@@ -70,45 +71,63 @@ class CrossEngineReferenceWriteTest {
   }
 
   @Test
+  void sparkAndFlinkRecordTheSameReferenceEntryForTheSameS3Object() throws Exception {
+    try (S3ProxyServer s3 = S3ProxyServer.start(dir.resolve("s3"))) {
+      org.apache.hadoop.conf.Configuration hadoop = s3.hadoopConf();
+      org.apache.flink.configuration.Configuration flinkConf =
+          new org.apache.flink.configuration.Configuration();
+      for (Map.Entry<String, String> e : hadoop.getPropsWithPrefix("fs.s3a.").entrySet()) {
+        spark.sparkContext().hadoopConfiguration().set("fs.s3a." + e.getKey(), e.getValue());
+        // Flink has no s3a plugin here: its Hadoop fallback takes flink.hadoop.* keys.
+        flinkConf.setString("flink.hadoop.fs.s3a." + e.getKey(), e.getValue());
+      }
+      // s3a is normally left to Flink's S3 plugins; this lets the Hadoop fallback serve it.
+      flinkConf.setString("fs.allowed-fallback-filesystems", "s3a");
+      org.apache.flink.core.fs.FileSystem.initialize(flinkConf, null);
+      try {
+        String location = "s3a://" + s3.bucket() + "/shared/out";
+        List<String> lines = lines();
+        writeWithSpark("cross/s3/spark", location, lines);
+        writeWithFlink("cross/s3/flink", location, flinkConf);
+
+        ManifestEntry fromSpark = onlyEntry("cross/s3/spark:latest");
+        ManifestEntry fromFlink = onlyEntry("cross/s3/flink:latest");
+        byte[] expected = String.join("\n", lines).concat("\n").getBytes(UTF_8);
+        // A single-part upload: the ETag is the hex MD5 of the bytes.
+        String etag = Digests.base64ToHex(Digests.md5Base64(expected));
+        assertThat(fromSpark.digest()).isEqualTo(etag);
+        assertThat(fromFlink.digest()).isEqualTo(etag);
+        assertThat(fromFlink.size()).isEqualTo(fromSpark.size()).isEqualTo((long) expected.length);
+        assertThat(fromFlink.extra()).isEqualTo(fromSpark.extra()).isEqualTo(Map.of("etag", etag));
+        String dirRef = "s3://" + s3.bucket() + "/shared/out/";
+        try (org.apache.hadoop.fs.FileSystem fs =
+            org.apache.hadoop.fs.FileSystem.newInstance(s3.root(), hadoop)) {
+          for (ManifestEntry e : List.of(fromSpark, fromFlink)) {
+            assertThat(e.ref()).startsWith(dirRef);
+            String name = e.ref().substring(dirRef.length());
+            assertThat(name).doesNotContain("/");
+            String actual =
+                S3ProxyServer.etag(fs, new org.apache.hadoop.fs.Path(location + "/" + name));
+            assertThat(actual.replace("\"", "")).isEqualTo(etag);
+          }
+        }
+      } finally {
+        org.apache.flink.core.fs.FileSystem.initialize(
+            new org.apache.flink.configuration.Configuration(), null);
+      }
+    }
+  }
+
+  @Test
   void sparkAndFlinkRecordTheSameReferenceEntryForTheSameLocalFile() throws Exception {
     // A plus in the directory: Python's as_uri() encodes it, Path.toUri() does not. (No space:
     // Flink's sink wants the location as a URI, Spark's writer reads it as a Hadoop path string,
     // so a location with an escaped space names different directories in the two engines.)
     Path out = Files.createDirectories(dir.resolve("shared-out+1"));
     String location = out.toUri().toString();
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < LINES; i++) {
-      lines.add("line-" + i);
-    }
-
-    spark
-        .createDataset(lines, Encoders.STRING())
-        .coalesce(1)
-        .write()
-        .format("artifact")
-        .mode(SaveMode.Overwrite)
-        .option("format", "text")
-        .option("storage", "reference")
-        .option("location", location)
-        .save("cross/ref/spark");
-
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
-    env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-    env.fromSource(
-            new DataGeneratorSource<>(
-                (GeneratorFunction<Long, String>) i -> "line-" + i, LINES, Types.STRING),
-            WatermarkStrategy.noWatermarks(),
-            "lines")
-        .sinkTo(
-            ArtifactSink.<String>builder()
-                .setRegistry(registry)
-                .setArtifact("cross/ref/flink")
-                .setRowFormat((s, o) -> o.write((s + "\n").getBytes(UTF_8)), "txt")
-                .setStorage("reference")
-                .setLocation(location)
-                .setVersionPolicy(VersionPolicy.END_OF_INPUT)
-                .build());
-    env.execute("flink-writes-references");
+    List<String> lines = lines();
+    writeWithSpark("cross/ref/spark", location, lines);
+    writeWithFlink("cross/ref/flink", location, new org.apache.flink.configuration.Configuration());
 
     ManifestEntry fromSpark = onlyEntry("cross/ref/spark:latest");
     ManifestEntry fromFlink = onlyEntry("cross/ref/flink:latest");
@@ -130,6 +149,49 @@ class CrossEngineReferenceWriteTest {
       assertThat(Files.readAllBytes(out.resolve(name))).isEqualTo(expected);
       assertThat(e.ref()).isEqualTo(FileUris.pythonUri(out.resolve(name).toString()));
     }
+  }
+
+  private static List<String> lines() {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < LINES; i++) {
+      lines.add("line-" + i);
+    }
+    return lines;
+  }
+
+  private static void writeWithSpark(String artifact, String location, List<String> lines) {
+    spark
+        .createDataset(lines, Encoders.STRING())
+        .coalesce(1)
+        .write()
+        .format("artifact")
+        .mode(SaveMode.Overwrite)
+        .option("format", "text")
+        .option("storage", "reference")
+        .option("location", location)
+        .save(artifact);
+  }
+
+  private static void writeWithFlink(
+      String artifact, String location, org.apache.flink.configuration.Configuration conf)
+      throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
+    env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+    env.fromSource(
+            new DataGeneratorSource<>(
+                (GeneratorFunction<Long, String>) i -> "line-" + i, LINES, Types.STRING),
+            WatermarkStrategy.noWatermarks(),
+            "lines")
+        .sinkTo(
+            ArtifactSink.<String>builder()
+                .setRegistry(registry)
+                .setArtifact(artifact)
+                .setRowFormat((s, o) -> o.write((s + "\n").getBytes(UTF_8)), "txt")
+                .setStorage("reference")
+                .setLocation(location)
+                .setVersionPolicy(VersionPolicy.END_OF_INPUT)
+                .build());
+    env.execute("flink-writes-references");
   }
 
   private static ManifestEntry onlyEntry(String path) throws Exception {
