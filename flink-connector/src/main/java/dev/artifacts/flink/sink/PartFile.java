@@ -3,17 +3,20 @@ package dev.artifacts.flink.sink;
 import dev.artifacts.common.digest.DigestingOutputStream;
 import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.manifest.ManifestEntry;
+import dev.artifacts.common.reference.WrittenReferences;
 import dev.artifacts.common.registry.ContentStore;
 import dev.artifacts.common.registry.TaskUploads;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Map;
+import java.net.URI;
 import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.api.common.serialization.Encoder;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
+import org.apache.flink.runtime.fs.hdfs.HadoopFileSystem;
+import org.apache.flink.util.WrappingProxy;
 
 /**
  * One open part file of a writer subtask. Its bytes are hashed while written, never read back: into
@@ -151,7 +154,9 @@ final class PartFile<IN> {
     @Override
     public ManifestEntry commit(String path) throws IOException {
       FileDigest d = out.digest();
-      return ManifestEntry.reference(path, d.base64(), file.toUri().toString(), d.size(), Map.of());
+      URI location = file.toUri();
+      String etag = WrittenReferences.needsEtag(location) ? etagOf(fs, file) : null;
+      return WrittenReferences.entry(path, location, d, etag);
     }
 
     @Override
@@ -167,6 +172,32 @@ final class PartFile<IN> {
         // An orphan file no version references; harmless.
       }
     }
+  }
+
+  /**
+   * The object's ETag after close, read through the Hadoop filesystem under Flink's {@link
+   * HadoopFileSystem} (Flink's Hadoop fallback for {@code s3a://}). Flink's own filesystem API has
+   * no ETag, and plugin filesystems ({@code flink-s3-fs-hadoop}) are wrapped in a plugin class
+   * loader this code cannot see into: for those {@code null} is returned and the rule records the
+   * content MD5 with a warning.
+   */
+  private static String etagOf(FileSystem fs, Path file) throws IOException {
+    try {
+      // Task threads see filesystems behind Flink's safety-net wrapper.
+      FileSystem unwrapped = fs;
+      while (unwrapped instanceof WrappingProxy<?> proxy
+          && proxy.getWrappedDelegate() instanceof FileSystem delegate
+          && delegate != unwrapped) {
+        unwrapped = delegate;
+      }
+      if (unwrapped instanceof HadoopFileSystem hadoop) {
+        return WrittenReferences.etagOf(
+            hadoop.getHadoopFileSystem().getFileStatus(HadoopFileSystem.toHadoopPath(file)));
+      }
+    } catch (LinkageError e) {
+      // flink-hadoop-fs (or Hadoop) is not on this job's class path: no Hadoop filesystem here.
+    }
+    return null;
   }
 
   /**

@@ -33,6 +33,16 @@ class SerializersTest {
           ManifestEntry.file(
               "day=2024-01-02/part-a8b2c3d4-1-0-7-0.csv", "XUFAKrxLKna5cZ2REBfFkg==", 5));
 
+  /** What WrittenReferences records for an S3 object: the ETag as digest and extra.etag. */
+  static final ArtifactWriteResult S3_REFERENCE =
+      new ArtifactWriteResult(
+          ManifestEntry.reference(
+              "part-a8b2c3d4-0-0-7-2.csv",
+              "e5a8c5272b26fc10581a21089559b006-2",
+              "s3://bucket/out/part-a8b2c3d4-0-0-7-2.csv",
+              12L,
+              Map.of("etag", "e5a8c5272b26fc10581a21089559b006-2")));
+
   static final ArtifactWriteResult REFERENCE =
       new ArtifactWriteResult(
           new ManifestEntry(
@@ -68,12 +78,28 @@ class SerializersTest {
 
   @Test
   void storedWriteResultMatchesGoldenBytes() throws IOException {
-    checkGolden(new ArtifactWriteResultSerializer(), 1, STORED, "write-result-stored-v1.bin");
+    checkGolden(new ArtifactWriteResultSerializer(), 2, STORED, "write-result-stored-v2.bin");
   }
 
   @Test
   void referenceWriteResultMatchesGoldenBytes() throws IOException {
-    checkGolden(new ArtifactWriteResultSerializer(), 1, REFERENCE, "write-result-reference-v1.bin");
+    checkGolden(new ArtifactWriteResultSerializer(), 2, REFERENCE, "write-result-reference-v2.bin");
+    checkGolden(
+        new ArtifactWriteResultSerializer(), 2, S3_REFERENCE, "write-result-s3-reference-v2.bin");
+  }
+
+  @Test
+  void writeResultsOfVersion1StillRestore() throws IOException {
+    ArtifactWriteResultSerializer s = new ArtifactWriteResultSerializer();
+    for (Map.Entry<String, ArtifactWriteResult> e :
+        Map.of(
+                "write-result-stored-v1.bin", STORED,
+                "write-result-reference-v1.bin", REFERENCE)
+            .entrySet()) {
+      try (InputStream in = SerializersTest.class.getResourceAsStream("/golden/" + e.getKey())) {
+        assertThat(s.deserialize(1, in.readAllBytes())).isEqualTo(e.getValue());
+      }
+    }
   }
 
   @Test

@@ -4,8 +4,7 @@ import dev.artifacts.common.digest.DigestingOutputStream;
 import dev.artifacts.common.digest.FileDigest;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.options.ArtifactOptions.Storage;
-import dev.artifacts.common.reference.FileUris;
-import dev.artifacts.common.reference.References;
+import dev.artifacts.common.reference.WrittenReferences;
 import dev.artifacts.common.registry.ContentStore;
 import dev.artifacts.common.registry.TaskUploads;
 import java.io.FilterOutputStream;
@@ -17,8 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.EtagSource;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
@@ -298,37 +295,21 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
             "Cannot commit " + logicalPath + ": the format writer never opened it");
       }
       FileDigest d = digesting.digest();
-      String scheme = target.toUri().getScheme().toLowerCase(Locale.ROOT);
-      String location = target.toString();
-      return switch (scheme) {
-        case "s3a", "s3", "s3n" -> {
-          // W&B's S3 digest is the ETag, which S3A reports right after the upload.
-          String etag = etagOf(targetFs.getFileStatus(target));
-          String ref = "s3://" + target.toUri().getAuthority() + target.toUri().getPath();
-          if (etag == null) {
-            LOG.warn("No ETag for {}; recording its content MD5 instead", target);
-            yield new TaskCommit.WrittenFile(
-                logicalPath, partitionDir, d.base64(), d.size(), ref, null, location, null);
-          }
-          yield new TaskCommit.WrittenFile(
-              logicalPath, partitionDir, etag, d.size(), ref, etag, location, null);
-        }
-        case "file" ->
-            new TaskCommit.WrittenFile(
-                logicalPath,
-                partitionDir,
-                d.base64(),
-                d.size(),
-                FileUris.pythonUri(target.toUri().getPath()),
-                null,
-                location,
-                null);
-          // Other schemes (hdfs, abfs, ...): W&B has no handler; the content MD5 is what a reader
-          // can verify without the store's cooperation.
-        default ->
-            new TaskCommit.WrittenFile(
-                logicalPath, partitionDir, d.base64(), d.size(), location, null, location, null);
-      };
+      // W&B's S3 digest is the ETag, which S3A reports right after the upload.
+      String etag =
+          WrittenReferences.needsEtag(target.toUri())
+              ? WrittenReferences.etagOf(targetFs.getFileStatus(target))
+              : null;
+      ManifestEntry entry = WrittenReferences.entry(logicalPath, target.toUri(), d, etag);
+      return new TaskCommit.WrittenFile(
+          logicalPath,
+          partitionDir,
+          entry.digest(),
+          d.size(),
+          entry.ref(),
+          (String) entry.extra().get("etag"),
+          target.toString(),
+          null);
     }
 
     void discard() {
@@ -347,14 +328,6 @@ final class ArtifactDataWriter implements DataWriter<InternalRow> {
         }
       }
     }
-  }
-
-  private static String etagOf(FileStatus status) {
-    if (status instanceof EtagSource source) {
-      String etag = source.getEtag();
-      return etag == null || etag.isEmpty() ? null : References.stripQuotes(etag);
-    }
-    return null;
   }
 
   /** Counts bytes and the time spent below this stream: the hashing (and the I/O under it). */
