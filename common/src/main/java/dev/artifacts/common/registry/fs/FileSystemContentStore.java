@@ -11,10 +11,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -27,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * then renamed into place, so an object path only ever holds complete bytes; on object stores,
  * where a PUT is atomic and rename is a copy, local files are written to their object path
  * directly.
+ *
+ * <p>A local file is read once on filesystems with rename: it is copied into staging while it is
+ * hashed, and the staged body is then published under its digest (or dropped, if an intact object
+ * with that digest exists). The digest is always that of the staged bytes, so a file that changes
+ * meanwhile cannot be stored under a wrong digest; a change that is noticed (size or modification
+ * time differ after the copy) fails the call. Object stores hash first and write the object once.
  *
  * <p>An existing object is trusted only after it proved its bytes: its size must match, and the
  * first time this registry instance reuses it, its digest too (later reuses in the same process
@@ -45,6 +56,15 @@ final class FileSystemContentStore implements ContentStore {
   private final boolean directWrites;
   private final String owner;
   private final Set<String> verified;
+
+  /**
+   * System property that makes local stores hash each file before copying it (reading it twice), as
+   * they did before copy-once publishing; only for benchmarks that compare the two paths.
+   */
+  static final String HASH_BEFORE_COPY_PROPERTY = "artifact.registry.hashBeforeCopy";
+
+  private static final boolean HASH_BEFORE_COPY = Boolean.getBoolean(HASH_BEFORE_COPY_PROPERTY);
+  private static final int COPY_BUFFER_SIZE = 1 << 20;
 
   /**
    * @param project the project directory
@@ -78,6 +98,78 @@ final class FileSystemContentStore implements ContentStore {
   }
 
   private FileDigest store(java.nio.file.Path file) throws IOException {
+    if (directWrites || HASH_BEFORE_COPY) {
+      return hashThenStore(file);
+    }
+    return copyThenPublish(file);
+  }
+
+  /**
+   * Reads the file once: its bytes are copied to {@code staging/<operation-id>/body} and hashed on
+   * the way, then the staged body is published under the digest of exactly the bytes it holds. An
+   * intact existing object makes the copy redundant and it is dropped; a corrupt one is replaced.
+   * On any failure only the staging operation is left behind, for gc to sweep once it is old.
+   */
+  private FileDigest copyThenPublish(java.nio.file.Path file) throws IOException {
+    SourceState before = SourceState.of(file);
+    Path op = newOperation();
+    try {
+      Path body = new Path(op, "body");
+      FileDigest digest;
+      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+          DigestingOutputStream out = new DigestingOutputStream(fs.create(body, false))) {
+        ByteBuffer buffer = ByteBuffer.allocate(COPY_BUFFER_SIZE);
+        byte[] bytes = buffer.array();
+        for (int n; (n = in.read(buffer.clear())) != -1; ) {
+          out.write(bytes, 0, n);
+        }
+        out.flush();
+        digest = out.digest();
+      }
+      // The digest always describes the staged bytes; a source that was rewritten meanwhile may
+      // still have given a mix of old and new bytes that never existed together, so refuse it.
+      SourceState after = SourceState.of(file);
+      if (!after.equals(before) || after.size() != digest.size()) {
+        throw new IOException(
+            "Cannot store "
+                + file
+                + " in "
+                + owner
+                + ": it changed while being copied ("
+                + before.size()
+                + " bytes before, "
+                + after.size()
+                + " after, "
+                + digest.size()
+                + " copied); log it again once nothing writes to it");
+      }
+      Path target = objectPath(digest.hex());
+      if (isIntact(target, digest)) {
+        touch(target);
+      } else {
+        replace(body, target);
+      }
+      return digest;
+    } finally {
+      deleteQuietly(op);
+    }
+  }
+
+  /** Size and modification time of a source file, to notice that it changed while copied. */
+  private record SourceState(long size, long modifiedNanos) {
+    static SourceState of(java.nio.file.Path file) throws IOException {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      return new SourceState(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+    }
+  }
+
+  /**
+   * The path before copy-once publishing, kept for stores that write objects directly (a staged
+   * copy would be a second upload there) and, through {@link #HASH_BEFORE_COPY_PROPERTY}, for
+   * benchmarks that compare the two: hashes the file, reuses an intact object, else copies it while
+   * hashing it a second time.
+   */
+  private FileDigest hashThenStore(java.nio.file.Path file) throws IOException {
     FileDigest digest = Digests.digest(file);
     Path target = objectPath(digest.hex());
     if (isIntact(target, digest)) {
