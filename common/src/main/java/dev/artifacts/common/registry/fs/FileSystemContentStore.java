@@ -56,6 +56,7 @@ final class FileSystemContentStore implements ContentStore {
   private final boolean directWrites;
   private final String owner;
   private final Set<String> verified;
+  private final boolean hashBeforeCopy = Boolean.getBoolean(HASH_BEFORE_COPY_PROPERTY);
 
   /**
    * System property that makes local stores hash each file before copying it (reading it twice), as
@@ -63,7 +64,6 @@ final class FileSystemContentStore implements ContentStore {
    */
   static final String HASH_BEFORE_COPY_PROPERTY = "artifact.registry.hashBeforeCopy";
 
-  private static final boolean HASH_BEFORE_COPY = Boolean.getBoolean(HASH_BEFORE_COPY_PROPERTY);
   private static final int COPY_BUFFER_SIZE = 1 << 20;
 
   /**
@@ -98,7 +98,7 @@ final class FileSystemContentStore implements ContentStore {
   }
 
   private FileDigest store(java.nio.file.Path file) throws IOException {
-    if (directWrites || HASH_BEFORE_COPY) {
+    if (directWrites || hashBeforeCopy) {
       return hashThenStore(file);
     }
     return copyThenPublish(file);
@@ -165,9 +165,9 @@ final class FileSystemContentStore implements ContentStore {
 
   /**
    * The path before copy-once publishing, kept for stores that write objects directly (a staged
-   * copy would be a second upload there) and, through {@link #HASH_BEFORE_COPY_PROPERTY}, for
-   * benchmarks that compare the two: hashes the file, reuses an intact object, else copies it while
-   * hashing it a second time.
+   * copy would be a second upload there) and, through {@link #HASH_BEFORE_COPY_PROPERTY} (read when
+   * a store is created), for benchmarks that compare the two: hashes the file, reuses an intact
+   * object, else copies it while hashing it a second time.
    */
   private FileDigest hashThenStore(java.nio.file.Path file) throws IOException {
     FileDigest digest = Digests.digest(file);
