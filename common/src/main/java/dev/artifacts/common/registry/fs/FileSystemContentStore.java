@@ -11,13 +11,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * then renamed into place, so an object path only ever holds complete bytes; on object stores,
  * where a PUT is atomic and rename is a copy, local files are written to their object path
  * directly.
+ *
+ * <p>A local file is read once on filesystems with rename: it is copied into staging while it is
+ * hashed, and the staged body is then published under its digest (or dropped, if an intact object
+ * with that digest exists). The digest is always that of the staged bytes, so a file that changes
+ * meanwhile cannot be stored under a wrong digest; a change that is noticed (size or modification
+ * time differ after the copy) fails the call. Object stores hash first and write the object once.
  *
  * <p>An existing object is trusted only after it proved its bytes: its size must match, and the
  * first time this registry instance reuses it, its digest too (later reuses in the same process
@@ -45,6 +58,16 @@ final class FileSystemContentStore implements ContentStore {
   private final boolean directWrites;
   private final String owner;
   private final Set<String> verified;
+  private final boolean hashBeforeCopy = Boolean.getBoolean(HASH_BEFORE_COPY_PROPERTY);
+
+  /**
+   * System property that makes local stores hash each file before copying it (reading it twice), as
+   * they did before copy-once publishing; only for benchmarks that compare the two paths.
+   */
+  static final String HASH_BEFORE_COPY_PROPERTY = "artifact.registry.hashBeforeCopy";
+
+  // Below half a G1 region at small heaps, so a buffer is never a humongous allocation.
+  private static final int COPY_BUFFER_SIZE = 256 << 10;
 
   /**
    * @param project the project directory
@@ -78,6 +101,109 @@ final class FileSystemContentStore implements ContentStore {
   }
 
   private FileDigest store(java.nio.file.Path file) throws IOException {
+    if (directWrites || hashBeforeCopy) {
+      return hashThenStore(file);
+    }
+    return copyThenPublish(file);
+  }
+
+  /**
+   * Reads the file once: its bytes are copied to {@code staging/<operation-id>/body} and hashed on
+   * the way, then the staged body is published under the digest of exactly the bytes it holds. An
+   * intact existing object makes the copy redundant and it is dropped; a corrupt one is replaced.
+   * On any failure only the staging operation is left behind, for gc to sweep once it is old.
+   */
+  private FileDigest copyThenPublish(java.nio.file.Path file) throws IOException {
+    SourceState before = SourceState.of(file);
+    Path op = newOperation();
+    try {
+      Path body = new Path(op, "body");
+      FileDigest digest = copyHashing(file, body);
+      // The digest always describes the staged bytes; a source that was rewritten meanwhile may
+      // still have given a mix of old and new bytes that never existed together, so refuse it.
+      SourceState after = SourceState.of(file);
+      if (!after.equals(before) || after.size() != digest.size()) {
+        throw new IOException(
+            "Cannot store "
+                + file
+                + " in "
+                + owner
+                + ": it changed while being copied ("
+                + before.size()
+                + " bytes before, "
+                + after.size()
+                + " after, "
+                + digest.size()
+                + " copied); log it again once nothing writes to it");
+      }
+      Path target = objectPath(digest.hex());
+      if (isIntact(target, digest)) {
+        touch(target);
+      } else {
+        replace(body, target);
+      }
+      return digest;
+    } finally {
+      deleteQuietly(op);
+    }
+  }
+
+  /**
+   * Copies {@code file} to the new file {@code body} and returns the MD5 and length of the bytes
+   * copied. On the plain local filesystem the body is written through a {@link FileChannel}: the
+   * Hadoop stream path measured about twice as slow per byte there (subclasses, such as test
+   * filesystems that inject faults, keep the Hadoop path).
+   */
+  private FileDigest copyHashing(java.nio.file.Path file, Path body) throws IOException {
+    MessageDigest md5 = Digests.newMd5();
+    byte[] bytes = new byte[COPY_BUFFER_SIZE];
+    long size = 0;
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      if (fs.getClass() == RawLocalFileSystem.class) {
+        java.nio.file.Path local = ((RawLocalFileSystem) fs).pathToFile(body).toPath();
+        ByteBuffer buffer = ByteBuffer.allocateDirect(COPY_BUFFER_SIZE);
+        try (FileChannel out =
+            FileChannel.open(local, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          while (in.read(buffer.clear()) != -1) {
+            buffer.flip();
+            int n = buffer.remaining();
+            buffer.get(bytes, 0, n).flip();
+            md5.update(bytes, 0, n);
+            while (buffer.hasRemaining()) {
+              out.write(buffer);
+            }
+            size += n;
+          }
+        }
+      } else {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        try (OutputStream out = fs.create(body, false)) {
+          for (int n; (n = in.read(buffer.clear())) != -1; ) {
+            out.write(bytes, 0, n);
+            md5.update(bytes, 0, n);
+            size += n;
+          }
+        }
+      }
+    }
+    return new FileDigest(md5.digest(), size);
+  }
+
+  /** Size and modification time of a source file, to notice that it changed while copied. */
+  private record SourceState(long size, long modifiedNanos) {
+    static SourceState of(java.nio.file.Path file) throws IOException {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      return new SourceState(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+    }
+  }
+
+  /**
+   * The path before copy-once publishing, kept for stores that write objects directly (a staged
+   * copy would be a second upload there) and, through {@link #HASH_BEFORE_COPY_PROPERTY} (read when
+   * a store is created), for benchmarks that compare the two: hashes the file, reuses an intact
+   * object, else copies it while hashing it a second time.
+   */
+  private FileDigest hashThenStore(java.nio.file.Path file) throws IOException {
     FileDigest digest = Digests.digest(file);
     Path target = objectPath(digest.hex());
     if (isIntact(target, digest)) {
