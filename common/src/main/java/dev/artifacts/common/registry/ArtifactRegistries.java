@@ -76,6 +76,9 @@ public final class ArtifactRegistries {
     requireNonNull(uri, "uri is null");
     requireNonNull(conf, "conf is null");
     requireNonNull(references, "references is null");
+    // Before any Hadoop FileSystem exists: a registry opened first in a Flink task must not tie
+    // Hadoop's shutdown hook to the job's class loader (HadoopShutdownHook says why).
+    HadoopShutdownHook.initialize();
     if (WandbRegistry.handles(uri)) {
       return WandbRegistry.open(uri, env, references);
     }

@@ -1,5 +1,6 @@
 package dev.artifacts.flink.source;
 
+import dev.artifacts.common.registry.HadoopShutdownHook;
 import dev.artifacts.common.registry.wandb.WandbBodyFileSystem;
 import java.io.IOException;
 import java.net.URI;
@@ -24,6 +25,8 @@ public final class WandbBodyFileSystemFactory implements FileSystemFactory {
 
   @Override
   public FileSystem create(URI fsUri) throws IOException {
+    // A task reading W&B bodies may be this process's first Hadoop user (HadoopShutdownHook).
+    HadoopShutdownHook.initialize();
     org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
     WandbBodyFileSystem fs = new WandbBodyFileSystem();
     // As Hadoop's FileSystem.get does: open(Path) reads the buffer size from the configuration.
