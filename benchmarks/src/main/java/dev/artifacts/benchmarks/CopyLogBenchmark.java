@@ -1,13 +1,10 @@
 package dev.artifacts.benchmarks;
 
 import dev.artifacts.cli.ArtifactCli;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * {@code artifact log} in copy mode (the CLI's own code path, in process) against {@code cp -r}
@@ -40,8 +37,8 @@ public final class CopyLogBenchmark {
     Path work = Files.createTempDirectory(parent, "copy-log-benchmark");
     try {
       Path data = work.resolve("data");
-      long bytes = writeFiles(data, files, kib);
-      warmPageCache(data);
+      long bytes = BenchmarkFiles.write(data, files, kib);
+      BenchmarkFiles.warmPageCache(data);
       System.out.printf(
           Locale.ROOT,
           "Copy-mode log vs cp -r: %d files x %d KiB = %d MiB under %s, %d cores, Java %s%n%n",
@@ -186,32 +183,6 @@ public final class CopyLogBenchmark {
     int code = p.waitFor();
     if (code != 0) {
       throw new IllegalStateException(String.join(" ", command) + " failed with status " + code);
-    }
-  }
-
-  private static long writeFiles(Path dir, int files, int kib) throws IOException {
-    SplittableRandom random = new SplittableRandom(42);
-    byte[] chunk = new byte[1024];
-    long total = 0;
-    for (int i = 0; i < files; i++) {
-      Path f = dir.resolve(String.format(Locale.ROOT, "day=%02d/part-%05d.bin", i % 10, i));
-      Files.createDirectories(f.getParent());
-      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(f), 1 << 16)) {
-        for (int k = 0; k < kib; k++) {
-          random.nextBytes(chunk);
-          out.write(chunk);
-          total += chunk.length;
-        }
-      }
-    }
-    return total;
-  }
-
-  private static void warmPageCache(Path dir) throws IOException {
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        Files.readAllBytes(p);
-      }
     }
   }
 

@@ -3,7 +3,6 @@ package dev.artifacts.benchmarks;
 import dev.artifacts.cli.ArtifactCli;
 import dev.artifacts.common.digest.Digests;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -35,7 +34,7 @@ public final class HashingBenchmark {
     Path work = Files.createTempDirectory("hashing-benchmark");
     try {
       Path data = work.resolve("data");
-      long bytes = writeFiles(data, files, mib);
+      long bytes = BenchmarkFiles.write(data, files, mib * 1024L);
       System.out.printf(
           Locale.ROOT,
           "Hashing benchmark: %d files x %d MiB = %d MiB, %d cores, Java %s%n%n",
@@ -45,7 +44,7 @@ public final class HashingBenchmark {
           cores,
           System.getProperty("java.version"));
 
-      warmPageCache(data);
+      BenchmarkFiles.warmPageCache(data);
       double single = singleThreadMd5Rate();
       double limit = single * cores;
 
@@ -139,32 +138,6 @@ public final class HashingBenchmark {
       }
     }
     return best;
-  }
-
-  private static long writeFiles(Path dir, int files, int mib) throws IOException {
-    SplittableRandom random = new SplittableRandom(42);
-    byte[] chunk = new byte[1 << 20];
-    long total = 0;
-    for (int i = 0; i < files; i++) {
-      Path f = dir.resolve(String.format(Locale.ROOT, "day=%02d/part-%05d.bin", i % 10, i));
-      Files.createDirectories(f.getParent());
-      try (OutputStream out = Files.newOutputStream(f)) {
-        for (int m = 0; m < mib; m++) {
-          random.nextBytes(chunk);
-          out.write(chunk);
-          total += chunk.length;
-        }
-      }
-    }
-    return total;
-  }
-
-  private static void warmPageCache(Path dir) throws IOException {
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        Files.readAllBytes(p);
-      }
-    }
   }
 
   private static String mbs(double rate) {

@@ -219,11 +219,7 @@ class ArtifactTableITCase {
 
   @Test
   void streamingInsertCommitsVersionsPerCheckpointAndStreamingSelectFollowsThem() throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(2);
-    env.enableCheckpointing(200);
-    StreamTableEnvironment t =
-        StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
+    StreamTableEnvironment t = streaming();
     t.executeSql(
         "CREATE TABLE numbers (id BIGINT) WITH ('connector' = 'datagen',"
             + " 'fields.id.kind' = 'sequence', 'fields.id.start' = '0', 'fields.id.end' = '1999',"
@@ -319,11 +315,7 @@ class ArtifactTableITCase {
   /** A streaming join of two append-only inputs hashes both sides before the sink. */
   @Test
   void streamingInsertFromAJoinWithExchanges() throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(2);
-    env.enableCheckpointing(200);
-    StreamTableEnvironment t =
-        StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
+    StreamTableEnvironment t = streaming();
     t.executeSql(
         "CREATE TABLE numbers (id BIGINT) WITH ('connector' = 'datagen',"
             + " 'fields.id.kind' = 'sequence', 'fields.id.start' = '0', 'fields.id.end' = '999',"
@@ -349,6 +341,14 @@ class ArtifactTableITCase {
   }
 
   // ---- helpers ---------------------------------------------------------------------------
+
+  /** Streaming execution, parallelism 2, a checkpoint (and so a version) every 200 ms. */
+  private static StreamTableEnvironment streaming() {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(2);
+    env.enableCheckpointing(200);
+    return StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
+  }
 
   private static StreamTableEnvironment batch() {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
