@@ -170,12 +170,27 @@ public final class ManifestBenchmark {
     Map<Counts, Long> totals = new java.util.EnumMap<>(Counts.class);
     Map<Counts, Long> cpuTotals = new java.util.EnumMap<>(Counts.class);
     long streamingLivePeak = 0;
+    String registryFailed = null;
     try {
       for (Phase phase : phases(entries)) {
         heap.reset();
         long start = System.nanoTime();
         long cpuStart = os.getProcessCpuTime();
-        String note = phase.run(state);
+        String note;
+        try {
+          note = phase.run(state);
+        } catch (OutOfMemoryError e) {
+          if (phase.counts() != Counts.REGISTRY) {
+            throw e;
+          }
+          // The registry's commit still holds the whole manifest in memory (issue 14): report
+          // where it ran out instead of losing the table.
+          state.draft = null;
+          state.forCommit = null;
+          registryFailed = phase.name() + ": OutOfMemoryError";
+          System.out.printf(Locale.ROOT, row, phase.name(), "-", "-", "-", "OutOfMemoryError");
+          break;
+        }
         long ms = (System.nanoTime() - start) / 1_000_000;
         long cpuMs = (os.getProcessCpuTime() - cpuStart) / 1_000_000;
         cpuTotals.merge(phase.counts(), cpuMs, Long::sum);
@@ -231,7 +246,9 @@ public final class ManifestBenchmark {
           String.format(Locale.ROOT, "%,d", totals.getOrDefault(Counts.REGISTRY, 0L)),
           String.format(Locale.ROOT, "%,d", cpuTotals.getOrDefault(Counts.REGISTRY, 0L)),
           "",
-          "end to end through the embedded registry, in memory");
+          registryFailed == null
+              ? "end to end through the embedded registry, in memory"
+              : "FAILED (" + registryFailed + ")");
     }
     System.out.printf(
         Locale.ROOT,
@@ -422,8 +439,14 @@ public final class ManifestBenchmark {
     s.registry = ArtifactRegistries.open(s.dir.resolve("registry").toString());
     long start = System.nanoTime();
     s.draft = s.registry.newDraft(ArtifactPath.parse("bench/bench/million"), "dataset");
+    // References (file: URIs that are never read), as in the reference artifacts that reach
+    // millions of entries: the commit point checks that every stored body exists, and this
+    // benchmark stores none. The artifact digest depends only on paths and digests, so it is the
+    // same as the core phases'.
     for (ManifestEntry e : s.forCommit) {
-      s.draft.addStoredEntry(e);
+      s.draft.addEntry(
+          ManifestEntry.reference(
+              e.path(), e.digest(), "file:///bench/" + e.path(), e.size(), Map.of()));
     }
     s.forCommit = null;
     s.endToEndMs = (System.nanoTime() - start) / 1_000_000;

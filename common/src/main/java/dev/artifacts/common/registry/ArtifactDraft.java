@@ -288,9 +288,9 @@ public final class ArtifactDraft {
 
   /**
    * Adds an entry whose body another process already stored in this registry's content store, as
-   * engine tasks do (their commit messages carry the entries of the bodies they wrote). The commit
-   * does not check such bodies again, because millions of existence checks would dominate it; use
-   * {@link #addEntry} when that guarantee does not hold.
+   * engine tasks do (their commit messages carry the entries of the bodies they wrote). Like every
+   * stored body, it must still exist at the commit point: the embedded registry checks that there
+   * (a concurrent gc may have removed it), and fails the commit naming the entry if not.
    */
   public ManifestEntry addStoredEntry(ManifestEntry entry) {
     if (entry.isReference()) {
