@@ -2,6 +2,7 @@ package dev.artifacts.common.registry.fs;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.artifacts.common.ArtifactErrors;
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.concurrent.Parallel;
 import dev.artifacts.common.digest.Digests;
@@ -22,6 +23,10 @@ import dev.artifacts.common.registry.GcReport;
 import dev.artifacts.common.registry.RunInfo;
 import dev.artifacts.common.registry.VersionQuery;
 import dev.artifacts.common.registry.VersionUpdate;
+import dev.artifacts.common.registry.commit.AliasRules;
+import dev.artifacts.common.registry.commit.CommitPoint;
+import dev.artifacts.common.registry.commit.RetryPolicy;
+import dev.artifacts.common.registry.commit.VersionCommit;
 import dev.artifacts.common.registry.fs.Records.AliasRecord;
 import dev.artifacts.common.registry.fs.Records.CollectionRecord;
 import dev.artifacts.common.registry.fs.Records.CommitMark;
@@ -54,7 +59,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -132,8 +136,6 @@ public final class FileSystemRegistry implements ArtifactRegistry {
           Layout.COMMITS,
           Layout.GC);
 
-  static final int MAX_COMMIT_ATTEMPTS = 20;
-
   /** The shortest gc grace allowed without forcing it. */
   public static final Duration MIN_GC_GRACE = Duration.ofHours(1);
 
@@ -143,8 +145,6 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   /** How long a commit mark protects the bodies of its manifest from gc, at least. */
   static final Duration COMMIT_MARK_RETENTION = Duration.ofHours(1);
 
-  private static final long MIN_BACKOFF_MS = 5;
-  private static final long MAX_BACKOFF_MS = 1_000;
   private static final String LATEST = ArtifactPath.LATEST;
   private static final String INPUTS = "inputs";
   private static final String OUTPUTS = "outputs";
@@ -516,107 +516,125 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   @Override
   public CommitResult commit(ArtifactDraft draft) {
     requireNonNull(draft, "draft is null");
-    long start = System.nanoTime();
-    Coll c = coll(draft.collection());
-    List<String> aliases = requestedAliases(draft.aliases(), c.path());
-    Manifest own = draft.manifest();
-    checkBodies(c, own, draft);
-    ensureCollection(c, draft.type(), CollectionInfo.Kind.SEQUENCE);
+    return VersionCommit.commit(draft, new FileCommitPoint(draft), RetryPolicy.DEFAULT);
+  }
 
-    Prepared prepared = null;
-    String markedManifest = null;
-    List<Path> marks = new ArrayList<>();
-    try {
-      for (int attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
-        Snapshot s = new Snapshot(c, false);
-        OptionalInt latest = s.latest();
-        Manifest manifest = own;
-        String baseId = draft.base().map(ArtifactVersion::id).orElse(null);
-        if (draft.rebasesOnLatest() && latest.isPresent() && !isBase(draft, latest.getAsInt())) {
-          // Another writer committed since the draft's base: apply our changes to theirs.
-          ArtifactVersion newest = version(new Snapshot(c, true), latest.getAsInt()).orElseThrow();
-          manifest = draft.manifestOn(manifest(newest));
-          baseId = newest.id();
-        }
-        if (prepared == null || !prepared.manifest().equals(manifest)) {
-          prepared = prepare(c, manifest);
-        }
-        String digest = prepared.digest();
-        if (latest.isPresent()) {
-          Optional<VersionRecord> latestRecord;
-          try {
-            latestRecord = readRecord(c, latest.getAsInt());
-          } catch (ArtifactException.Corrupted e) {
-            LOG.warn("{}; committing a new version without comparing to it", e.getMessage());
-            latestRecord = Optional.empty();
-          }
-          if (latestRecord.isPresent()
-              && latestRecord.get().digest().equals(digest)
-              && latestIsIntact(c, latestRecord.get(), prepared, manifest, draft)) {
-            VersionRecord r = latestRecord.get();
-            applyAliases(c, r, aliases);
-            draft.run().ifPresent(run -> recordEdge(run, c, r, OUTPUTS));
-            ArtifactVersion existing = version(new Snapshot(c, true), r.index()).orElseThrow();
-            LOG.info(
-                "Commit of {} matches {} (digest {}); no new version", c.path(), existing, digest);
-            return new CommitResult(existing, false);
-          }
-        }
-        if (!prepared.written()) {
-          // Content-addressed: an existing file of this name already holds these exact bytes.
-          files.createOnceBytes(layout.resolve(prepared.rel()), prepared.bytes());
-          prepared = prepared.markWritten();
-        }
-        if (!prepared.rel().equals(markedManifest)) {
-          marks.add(markCommit(c, prepared.rel()));
-          markedManifest = prepared.rel();
-        }
-        guardBodies(c, manifest, draft);
-        int index = s.nextIndex();
-        VersionRecord record =
-            new VersionRecord(
-                Records.FORMAT,
-                newId(),
-                index,
-                digest,
-                draft.type(),
-                prepared.rel(),
-                prepared.fileMd5(),
-                manifest.totalSize(),
-                manifest.fileCount(),
-                draft.description(),
-                draft.metadata(),
-                draft.tags(),
-                draft.ttl() == null ? null : draft.ttl().getSeconds(),
-                Instant.now().toString(),
-                draft.run().map(RunInfo::id).orElse(null),
-                draft.commitProperties(),
-                baseId,
-                null,
-                null,
-                null);
-        if (createVersion(c, record)) {
-          applyAliases(c, record, aliases);
-          draft.run().ifPresent(run -> recordEdge(run, c, record, OUTPUTS));
-          ArtifactVersion created = version(new Snapshot(c, true), index).orElseThrow();
-          LOG.info(
-              "Committed {} ({} files, {} bytes) in {} ms",
-              created,
-              record.fileCount(),
-              record.size(),
-              (System.nanoTime() - start) / 1_000_000);
-          return new CommitResult(created, true);
-        }
-        LOG.debug("Commit of {} lost v{} to another writer, retrying", c.path(), index);
-        backoff(attempt, c.path());
+  /**
+   * The commit point of one commit: {@link PutIfAbsent} of {@code versions/vN.json}, after the
+   * manifest and a commit mark are written and the bodies are proven present (see the class
+   * comment). {@link #createVersion} reads an ambiguous write back itself, so this point never
+   * reports {@link CommitPoint.AmbiguousCommitException}.
+   */
+  private final class FileCommitPoint implements CommitPoint<VersionRecord> {
+    private final ArtifactDraft draft;
+    private final Coll c;
+    private final List<Path> marks = new ArrayList<>();
+    private Snapshot snapshot;
+    private Prepared prepared;
+    private String markedManifest;
+
+    FileCommitPoint(ArtifactDraft draft) {
+      this.draft = draft;
+      this.c = coll(draft.collection());
+    }
+
+    @Override
+    public void prepare() {
+      checkBodies(c, draft.manifest(), draft);
+      ensureCollection(c, draft.type(), CollectionInfo.Kind.SEQUENCE);
+    }
+
+    @Override
+    public Optional<CommitPoint.Head<VersionRecord>> latest() {
+      snapshot = new Snapshot(c, false);
+      OptionalInt latest = snapshot.latest();
+      if (latest.isEmpty()) {
+        return Optional.empty();
       }
-      throw new ArtifactException.CommitConflict(
-          "Cannot commit "
-              + c.path()
-              + ": other writers kept committing first ("
-              + MAX_COMMIT_ATTEMPTS
-              + " attempts); nothing was committed, retry later");
-    } finally {
+      int index = latest.getAsInt();
+      try {
+        Optional<VersionRecord> r = readRecord(c, index);
+        if (r.isPresent()) {
+          return Optional.of(
+              new CommitPoint.Head<>(index, r.get().id(), r.get().digest(), r.get()));
+        }
+      } catch (ArtifactException.Corrupted e) {
+        LOG.warn("{}; committing a new version without comparing to it", e.getMessage());
+      }
+      return Optional.of(new CommitPoint.Head<>(index, null, null, null));
+    }
+
+    @Override
+    public Manifest manifestOf(CommitPoint.Head<VersionRecord> latest) {
+      return manifest(version(new Snapshot(c, true), latest.index()).orElseThrow());
+    }
+
+    @Override
+    public boolean reusable(
+        CommitPoint.Head<VersionRecord> latest, Manifest manifest, ArtifactDraft d) {
+      return latestIsIntact(c, latest.handle(), prepared(manifest), manifest, draft);
+    }
+
+    @Override
+    public CommitPoint.Outcome<VersionRecord> tryCommit(CommitPoint.Proposal proposal) {
+      Manifest manifest = proposal.manifest();
+      prepared = prepared(manifest);
+      if (!prepared.written()) {
+        // Content-addressed: an existing file of this name already holds these exact bytes.
+        files.createOnceBytes(layout.resolve(prepared.rel()), prepared.bytes());
+        prepared = prepared.markWritten();
+      }
+      if (!prepared.rel().equals(markedManifest)) {
+        marks.add(markCommit(c, prepared.rel()));
+        markedManifest = prepared.rel();
+      }
+      guardBodies(c, manifest, draft);
+      int index = snapshot.nextIndex();
+      VersionRecord record =
+          new VersionRecord(
+              Records.FORMAT,
+              idOf(proposal.token()),
+              index,
+              prepared.digest(),
+              draft.type(),
+              prepared.rel(),
+              prepared.fileMd5(),
+              manifest.totalSize(),
+              manifest.fileCount(),
+              draft.description(),
+              draft.metadata(),
+              draft.tags(),
+              draft.ttl() == null ? null : draft.ttl().getSeconds(),
+              Instant.now().toString(),
+              draft.run().map(RunInfo::id).orElse(null),
+              draft.commitProperties(),
+              proposal.baseId(),
+              null,
+              null,
+              null);
+      if (createVersion(c, record)) {
+        return new CommitPoint.Outcome.Created<>(record);
+      }
+      return new CommitPoint.Outcome.Lost<>("another writer created v" + index);
+    }
+
+    @Override
+    public void applyAliases(VersionRecord version, List<String> aliases) {
+      FileSystemRegistry.this.applyAliases(c, version, aliases);
+    }
+
+    @Override
+    public void recordOutput(RunInfo run, VersionRecord version) {
+      recordEdge(run, c, version, OUTPUTS);
+    }
+
+    @Override
+    public ArtifactVersion toVersion(VersionRecord version) {
+      return version(new Snapshot(c, true), version.index()).orElseThrow();
+    }
+
+    @Override
+    public void release() {
       // The version (if any) is visible now; a gc that missed it sees it when it lists again.
       for (Path mark : marks) {
         try {
@@ -625,6 +643,13 @@ public final class FileSystemRegistry implements ArtifactRegistry {
           LOG.debug("Cannot remove commit mark {}; gc removes it later", mark, e);
         }
       }
+    }
+
+    private Prepared prepared(Manifest manifest) {
+      if (prepared == null || !prepared.manifest().equals(manifest)) {
+        prepared = FileSystemRegistry.prepare(c, manifest);
+      }
+      return prepared;
     }
   }
 
@@ -649,11 +674,6 @@ public final class FileSystemRegistry implements ArtifactRegistry {
         false);
   }
 
-  /** Whether {@code index} is the version the draft was created from (nothing to rebase onto). */
-  private static boolean isBase(ArtifactDraft draft, int index) {
-    return draft.base().map(b -> !b.isLink() && b.versionIndex() == index).orElse(false);
-  }
-
   private boolean createVersion(Coll c, VersionRecord record) {
     Path target = Layout.version(c.dir(), record.index());
     byte[] bytes = MetaFiles.toJson(record);
@@ -670,16 +690,9 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       if (found.isPresent()) {
         return found.get().id().equals(record.id());
       }
-      throw new ArtifactException.CommitStateUnknown(
-          "Cannot tell whether "
-              + c.path()
-              + ":v"
-              + record.index()
-              + " was committed: writing "
-              + target
-              + " failed ("
-              + e.getMessage()
-              + "). Staged files were kept; list the versions before retrying",
+      throw ArtifactErrors.commitOutcomeUnknown(
+          c.path().withAlias("v" + record.index()),
+          "writing " + target + " failed (" + e.getMessage() + ")",
           e);
     }
   }
@@ -915,29 +928,6 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     }
   }
 
-  private static List<String> requestedAliases(List<String> aliases, ArtifactPath artifact) {
-    List<String> out = new ArrayList<>();
-    for (String alias : Names.normalizeAliases(aliases, artifact)) {
-      if (alias.equals(LATEST)) {
-        continue;
-      }
-      rejectVersionAlias(alias, artifact);
-      out.add(alias);
-    }
-    return out;
-  }
-
-  private static void rejectVersionAlias(String alias, ArtifactPath artifact) {
-    if (Names.versionIndex(alias).isPresent()) {
-      throw new ArtifactException.InvalidInput(
-          "Invalid alias '"
-              + alias
-              + "' for "
-              + artifact
-              + ": version aliases are assigned by the registry; choose another alias");
-    }
-  }
-
   private void applyAliases(Coll c, VersionRecord r, List<String> aliases) {
     for (String alias : aliases) {
       files.replace(
@@ -947,20 +937,13 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private static String newId() {
-    return Base64.getEncoder()
-        .encodeToString(("Artifact:" + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8));
+    return idOf(UUID.randomUUID().toString());
   }
 
-  private static void backoff(int attempt, ArtifactPath artifact) {
-    long cap = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(attempt, 20));
-    long wait = MIN_BACKOFF_MS + ThreadLocalRandom.current().nextLong(cap);
-    try {
-      Thread.sleep(wait);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ArtifactException.CommitConflict(
-          "Cannot commit " + artifact + ": interrupted while retrying; nothing was committed");
-    }
+  /** A version id (W&amp;B's form: base64 of {@code Artifact:<token>}) for a commit token. */
+  private static String idOf(String token) {
+    return Base64.getEncoder()
+        .encodeToString(("Artifact:" + token).getBytes(StandardCharsets.UTF_8));
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -1266,14 +1249,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(version, "version is null");
     requireNonNull(alias, "alias is null");
     Coll c = coll(version.path());
-    alias = Names.normalizeAlias(alias, c.path());
-    if (alias.equals(LATEST)) {
-      throw new ArtifactException.InvalidInput(
-          "Invalid alias 'latest' for "
-              + c.path()
-              + ": it always names the highest version and cannot be assigned");
-    }
-    rejectVersionAlias(alias, c.path());
+    alias = AliasRules.assignable(alias, c.path());
     VersionRecord r = requireLive(c, version);
     applyAliases(c, r, List.of(alias));
     return reread(c, r.index());
@@ -1285,18 +1261,14 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(alias, "alias is null");
     Coll c = coll(version.path());
     if (alias.equals(LATEST)) {
-      throw new ArtifactException.InvalidInput(
-          "Invalid alias 'latest' for "
-              + c.path()
-              + ": it is implied by the highest version and cannot be removed");
+      throw ArtifactErrors.latestAliasRemoved(c.path());
     }
     VersionRecord r = requireRecord(c, version);
     alias = java.text.Normalizer.normalize(alias, java.text.Normalizer.Form.NFC);
     Path file = Layout.alias(c.dir(), alias);
     Optional<AliasRecord> current = files.read(file, AliasRecord.class, c.path());
     if (current.isEmpty() || current.get().index() != r.index()) {
-      throw new ArtifactException.NotFound(
-          "Cannot remove alias '" + alias + "' from " + version.path() + ": it does not carry it");
+      throw ArtifactErrors.aliasNotCarried(version.path(), alias);
     }
     files.deleteChecked(file, false);
     return reread(c, r.index());
@@ -1368,12 +1340,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     Snapshot s = new Snapshot(c, true);
     List<String> aliases = s.aliasesOf(r.index());
     if (!aliases.isEmpty() && !deleteAliases) {
-      throw new ArtifactException.InvalidInput(
-          "Cannot delete "
-              + version.path()
-              + ": it has aliases "
-              + aliases
-              + "; remove them first or delete with deleteAliases");
+      throw ArtifactErrors.deleteWithAliases(version.path(), aliases);
     }
     files.createOnce(
         Layout.tombstone(c.dir(), r.index()),
@@ -1427,7 +1394,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(aliases, "aliases is null");
     Coll p = coll(portfolio);
     Names.validateName(p.name(), p.path());
-    List<String> requested = requestedAliases(aliases, p.path());
+    List<String> requested = AliasRules.requested(aliases, p.path());
     Coll src = coll(version.path());
     VersionRecord r = requireLive(src, version);
     if (r.isLink()) {
@@ -1446,7 +1413,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     }
     ensureCollection(p, r.type(), CollectionInfo.Kind.PORTFOLIO);
     String sourceCollection = src.path().collectionPath();
-    for (int attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+    RetryPolicy retry = RetryPolicy.DEFAULT;
+    for (int attempt = 0; attempt < retry.maxAttempts(); attempt++) {
       Snapshot s = new Snapshot(p, false);
       for (int index : s.indices.descendingSet()) {
         if (!s.isLive(index)) {
@@ -1487,14 +1455,9 @@ public final class FileSystemRegistry implements ArtifactRegistry {
         LOG.info("Linked {} as {}", version.path(), linked);
         return linked;
       }
-      backoff(attempt, p.path());
+      retry.backoff(attempt, p.path());
     }
-    throw new ArtifactException.CommitConflict(
-        "Cannot link "
-            + version.path()
-            + " into "
-            + p.path()
-            + ": other writers kept linking first; nothing was linked, retry later");
+    throw ArtifactErrors.linkConflict(version.path(), p.path(), retry.maxAttempts());
   }
 
   private VersionRecord requireLive(Coll c, ArtifactVersion version) {

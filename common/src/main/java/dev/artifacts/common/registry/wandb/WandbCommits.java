@@ -23,6 +23,9 @@ import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.CommitResult;
 import dev.artifacts.common.registry.RunInfo;
 import dev.artifacts.common.registry.UploadSession;
+import dev.artifacts.common.registry.VersionQuery;
+import dev.artifacts.common.registry.commit.CommitPoint;
+import dev.artifacts.common.registry.commit.VersionCommit;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -235,44 +238,123 @@ final class WandbCommits {
             draft.collection().collectionPath(), k -> new ReentrantLock());
     lock.lock();
     try {
-      return doCommit(draft);
+      return VersionCommit.commit(draft, new ServerCommitPoint(draft));
     } finally {
       lock.unlock();
     }
   }
 
-  /** Whether {@code latest} is the version the draft was created from (nothing to rebase onto). */
-  static boolean isBase(ArtifactDraft draft, ArtifactVersion latest) {
-    return draft
-        .base()
-        .map(b -> !b.isLink() && b.versionIndex() == latest.versionIndex())
-        .orElse(false);
+  /**
+   * W&amp;B's commit point: the whole {@code saver.go} sequence of one version ({@code
+   * createArtifact} with digest deduplication, manifest, uploads, {@code commitArtifact}). The
+   * server deduplicates and applies the aliases sent with {@code createArtifact}, and records the
+   * run named there as the version's creator, so aliases and lineage need nothing more here.
+   * W&amp;B has no conditional create, so an attempt is never lost to another writer; the
+   * collection lock of {@link #commit} orders the committers of this process.
+   */
+  final class ServerCommitPoint implements CommitPoint<ArtifactVersion> {
+    private final ArtifactDraft draft;
+    private final ArtifactPath coll;
+
+    /** The pending artifact of the last attempt and how its {@code commitArtifact} failed. */
+    private String pendingId;
+
+    private WandbClient.CallException commitFailure;
+
+    ServerCommitPoint(ArtifactDraft draft) {
+      this.draft = draft;
+      this.coll = draft.collection();
+    }
+
+    @Override
+    public boolean dedupsAtCommitPoint() {
+      return true;
+    }
+
+    @Override
+    public Optional<CommitPoint.Head<ArtifactVersion>> latest() {
+      // Appends apply to the latest version as it is now. Another process committing between this
+      // read and createArtifact can still win; the collection lock rules that out in this process.
+      return queries
+          .find(coll.withAlias(ArtifactPath.LATEST))
+          .map(v -> new CommitPoint.Head<>(v.versionIndex(), v.id(), v.digest(), v));
+    }
+
+    @Override
+    public Manifest manifestOf(CommitPoint.Head<ArtifactVersion> latest) {
+      LOG.info("{}: applying the draft's changes to {}", coll, latest.handle().path());
+      return downloads.manifest(latest.handle());
+    }
+
+    @Override
+    public CommitPoint.Outcome<ArtifactVersion> tryCommit(CommitPoint.Proposal proposal)
+        throws CommitPoint.AmbiguousCommitException {
+      return doCommit(this, proposal);
+    }
+
+    /**
+     * Every failed {@code commitArtifact} is read back: the transport retries, so even a definite
+     * refusal may answer a repeat of a call that had already committed.
+     */
+    @Override
+    public CommitPoint.Landing<ArtifactVersion> landed(
+        CommitPoint.Proposal proposal, CommitPoint.AmbiguousCommitException failure) {
+      VersionQuery sameDigest =
+          new VersionQuery(
+              null, null, proposal.manifest().digest(), false, VersionQuery.Order.VERSION_DESC, 0);
+      for (ArtifactVersion v : queries.versions(coll, sameDigest)) {
+        if (v.id().equals(pendingId)) {
+          return new CommitPoint.Landing.Landed<>(v);
+        }
+      }
+      if (commitFailure.outcomeUnknown) {
+        return new CommitPoint.Landing.Unknown<>(
+            "version " + pendingId + " is not among the committed versions yet");
+      }
+      return new CommitPoint.Landing.Refused<>(
+          new ArtifactException(
+              "Cannot commit "
+                  + coll
+                  + ": "
+                  + commitFailure.getMessage()
+                  + ". Nothing was committed",
+              commitFailure));
+    }
+
+    @Override
+    public void applyAliases(ArtifactVersion version, List<String> aliases) {
+      // Sent with createArtifact, which the server applies at commit or deduplication.
+    }
+
+    @Override
+    public void recordOutput(RunInfo run, ArtifactVersion version) {
+      // createArtifact named the run; the server records it as the version's creator.
+    }
+
+    @Override
+    public ArtifactVersion toVersion(ArtifactVersion version) {
+      return version;
+    }
   }
 
-  CommitResult doCommit(ArtifactDraft draft) {
+  CommitPoint.Outcome<ArtifactVersion> doCommit(
+      ServerCommitPoint point, CommitPoint.Proposal proposal)
+      throws CommitPoint.AmbiguousCommitException {
     long start = System.nanoTime();
+    ArtifactDraft draft = proposal.draft();
     ArtifactPath coll = draft.collection();
-    String scope = coll.entity() + "/" + coll.project();
-    Manifest draftManifest = draft.manifest();
-    Manifest baseManifest = draft.base().map(downloads::manifest).orElse(null);
-    if (draft.rebasesOnLatest()) {
-      // Appends apply to the latest version as it is now. W&B has no conditional create, so
-      // another process committing between this read and createArtifact can still win; the
-      // collection lock above rules that out within this process.
-      Optional<ArtifactVersion> latest = queries.find(coll.withAlias(ArtifactPath.LATEST));
-      if (latest.isPresent() && !isBase(draft, latest.get())) {
-        LOG.info("{}: applying the draft's changes to {}", coll, latest.get().path());
-        baseManifest = downloads.manifest(latest.get());
-        draftManifest = draft.manifestOn(baseManifest);
-      }
-    }
+    Manifest draftManifest = proposal.manifest();
+    Manifest baseManifest =
+        proposal.rebasedOnto() != null
+            ? proposal.rebasedOnto()
+            : draft.base().map(downloads::manifest).orElse(null);
     String digest = draftManifest.digest();
     RunInfo run = draft.run().orElse(lineage.processRun);
     String runName = lineage.ensureRun(coll.entity(), coll.project(), run);
 
     Set<String> aliases = new LinkedHashSet<>();
     aliases.add(ArtifactPath.LATEST);
-    aliases.addAll(draft.aliases());
+    aliases.addAll(proposal.aliases());
     Map<String, Object> input =
         artifactInput(coll, draft.type(), runName, digest, List.copyOf(aliases));
     putIfPresent(input, "description", draft.description());
@@ -300,7 +382,7 @@ final class WandbCommits {
     if (ArtifactVersion.COMMITTED.equals(state)) {
       ArtifactVersion existing = queries.byIndex(coll, created.path("versionIndex").asInt());
       LOG.info("{} has the same digest {} as {}; nothing uploaded", coll, digest, existing.path());
-      return new CommitResult(existing, false);
+      return new CommitPoint.Outcome.Matched<>(existing);
     }
     if (!"PENDING".equals(state) && !ArtifactVersion.DELETED.equals(state)) {
       throw new ArtifactException(
@@ -411,19 +493,10 @@ final class WandbCommits {
               map("artifactID", artifactId),
               coll.toString());
     } catch (WandbClient.CallException e) {
-      if (e.outcomeUnknown) {
-        throw new ArtifactException.CommitStateUnknown(
-            "Cannot tell whether "
-                + coll
-                + " (version "
-                + artifactId
-                + ") was committed: "
-                + e.getMessage()
-                + "; list its versions before retrying",
-            e);
-      }
-      throw new ArtifactException(
-          "Cannot commit " + coll + ": " + e.getMessage() + ". Nothing was committed", e);
+      point.pendingId = artifactId;
+      point.commitFailure = e;
+      throw new CommitPoint.AmbiguousCommitException(
+          coll + " (version " + artifactId + ")", e.getMessage(), e);
     }
     JsonNode done =
         WandbClient.require(
@@ -457,14 +530,14 @@ final class WandbCommits {
               + (session != null ? ": it merged the distributed PATCH manifest differently" : "")
               + "); compare its manifest with the draft before using it, or delete it");
     }
-    LOG.info(
-        "Committed {} ({} entries, {} files / {} bytes uploaded) in {} ms",
+    LOG.debug(
+        "Saved {} ({} entries, {} files / {} bytes uploaded) in {} ms",
         version.path(),
         draftManifest.fileCount(),
         uploadedFiles,
         uploadedBytes,
         (System.nanoTime() - start) / 1_000_000);
-    return new CommitResult(version, true);
+    return new CommitPoint.Outcome.Created<>(version);
   }
 
   /**

@@ -9,6 +9,7 @@ import static dev.artifacts.common.registry.wandb.WandbMapping.withCommitPropert
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.artifacts.common.ArtifactErrors;
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.name.Names;
@@ -16,6 +17,7 @@ import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.CollectionInfo;
 import dev.artifacts.common.registry.VersionUpdate;
+import dev.artifacts.common.registry.commit.AliasRules;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,13 +46,17 @@ final class WandbLabels {
   }
 
   public ArtifactVersion addAlias(ArtifactVersion version, String alias) {
-    return changeAlias(version, alias, "AddAliases", Gql.ADD_ALIASES);
+    requireNonNull(version, "version is null");
+    return changeAlias(
+        version, AliasRules.assignable(alias, version.path()), "AddAliases", Gql.ADD_ALIASES);
   }
 
   public ArtifactVersion removeAlias(ArtifactVersion version, String alias) {
+    if (ArtifactPath.LATEST.equals(alias)) {
+      throw ArtifactErrors.latestAliasRemoved(version.path().withAlias(null));
+    }
     if (!version.aliases().contains(alias)) {
-      throw new ArtifactException.NotFound(
-          "Cannot remove alias '" + alias + "' from " + version.path() + ": it does not have it");
+      throw ArtifactErrors.aliasNotCarried(version.path(), alias);
     }
     return changeAlias(version, alias, "DeleteAliases", Gql.DELETE_ALIASES);
   }
@@ -128,12 +134,7 @@ final class WandbLabels {
     List<String> aliases =
         version.aliases().stream().filter(a -> !a.equals(ArtifactPath.LATEST)).toList();
     if (!aliases.isEmpty() && !deleteAliases) {
-      throw new ArtifactException.InvalidInput(
-          "Cannot delete "
-              + version.path()
-              + ": it has aliases "
-              + aliases
-              + "; remove them first or delete with deleteAliases");
+      throw ArtifactErrors.deleteWithAliases(version.path(), aliases);
     }
     client.call(
         "DeleteArtifact",
@@ -181,7 +182,7 @@ final class WandbLabels {
               target.name(),
               null);
     }
-    List<String> normalized = Names.normalizeAliases(aliases == null ? List.of() : aliases, target);
+    List<String> normalized = AliasRules.requested(aliases == null ? List.of() : aliases, target);
     Map<String, Object> input = new LinkedHashMap<>();
     input.put("artifactPortfolioName", target.name());
     input.put("entityName", target.entity());
