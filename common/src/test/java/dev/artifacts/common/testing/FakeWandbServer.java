@@ -60,8 +60,9 @@ import okhttp3.mockwebserver.SocketPolicy;
  * server's rule is not visible in client code).
  *
  * <p>Failure injection: {@link #failNext} (any GraphQL operation: status, {@code Retry-After},
- * GraphQL errors), {@link #failStorage} (next storage PUT or GET), {@link #dropNextUpload} and
- * {@link #dropNextDownload} (connection closed after the request / halfway through the body).
+ * GraphQL errors), {@link #loseAnswerOf} (served, then answered with a failure), {@link
+ * #failStorage} (next storage PUT or GET), {@link #dropNextUpload} and {@link #dropNextDownload}
+ * (connection closed after the request / halfway through the body).
  */
 public final class FakeWandbServer implements AutoCloseable {
   public static final String API_KEY = "test-api-key";
@@ -114,6 +115,7 @@ public final class FakeWandbServer implements AutoCloseable {
   public final AtomicInteger unauthorized = new AtomicInteger();
 
   private final Map<String, Deque<MockResponse>> apiFaults = new ConcurrentHashMap<>();
+  private final Map<String, Deque<MockResponse>> lostAnswers = new ConcurrentHashMap<>();
   private final Map<String, Deque<MockResponse>> storageFaults = new ConcurrentHashMap<>();
   private final Set<String> forbidden = ConcurrentHashMap.newKeySet();
 
@@ -250,6 +252,14 @@ public final class FakeWandbServer implements AutoCloseable {
     apiFaults.computeIfAbsent(operation, k -> new ArrayDeque<>()).add(response);
   }
 
+  /**
+   * The next call of {@code operation} is served (its effect happens) but the client gets {@code
+   * response} instead of the answer, as when a proxy times out after the server acted.
+   */
+  public void loseAnswerOf(String operation, MockResponse response) {
+    lostAnswers.computeIfAbsent(operation, k -> new ArrayDeque<>()).add(response);
+  }
+
   /** A GraphQL answer with HTTP 200 and one error. */
   public static MockResponse graphqlError(String message) {
     return json(200, "{\"errors\":[{\"message\":" + quote(message) + "}],\"data\":null}");
@@ -363,13 +373,17 @@ public final class FakeWandbServer implements AutoCloseable {
     if (scope != null && forbidden.contains(scope)) {
       return json(403, "{\"errors\":[{\"message\":\"permission denied\"}]}");
     }
+    MockResponse answer;
     synchronized (lock) {
       try {
-        return execute(body, op, vars);
+        answer = execute(body, op, vars);
       } catch (IOException e) {
         return json(500, "{\"errors\":[{\"message\":" + quote(e.toString()) + "}]}");
       }
     }
+    Deque<MockResponse> lost = lostAnswers.get(op);
+    MockResponse instead = lost == null ? null : lost.poll();
+    return instead != null ? instead : answer;
   }
 
   /**
