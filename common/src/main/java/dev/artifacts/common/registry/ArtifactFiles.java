@@ -113,10 +113,10 @@ public final class ArtifactFiles {
   // ---- download ------------------------------------------------------------------------------
 
   /**
-   * {@link #download(ArtifactRegistry, ArtifactVersion, Path, int, LongConsumer)} without progress.
+   * {@link #download(ArtifactReader, ArtifactVersion, Path, int, LongConsumer)} without progress.
    */
   public static Download download(
-      ArtifactRegistry registry, ArtifactVersion version, Path root, int parallelism)
+      ArtifactReader registry, ArtifactVersion version, Path root, int parallelism)
       throws IOException {
     return download(registry, version, root, parallelism, NO_PROGRESS);
   }
@@ -132,7 +132,7 @@ public final class ArtifactFiles {
    *     fetched bytes do not match the manifest; nothing is written for an unsafe path
    */
   public static Download download(
-      ArtifactRegistry registry,
+      ArtifactReader registry,
       ArtifactVersion version,
       Path root,
       int parallelism,
@@ -147,13 +147,13 @@ public final class ArtifactFiles {
    * stale file of the same name.
    */
   public static Download checkout(
-      ArtifactRegistry registry, ArtifactVersion version, Path root, int parallelism)
+      ArtifactReader registry, ArtifactVersion version, Path root, int parallelism)
       throws IOException {
     return checkout(registry, version, root, parallelism, NO_PROGRESS);
   }
 
   public static Download checkout(
-      ArtifactRegistry registry,
+      ArtifactReader registry,
       ArtifactVersion version,
       Path root,
       int parallelism,
@@ -185,7 +185,7 @@ public final class ArtifactFiles {
   }
 
   private static Download download(
-      ArtifactRegistry registry,
+      ArtifactReader registry,
       ArtifactVersion version,
       Manifest manifest,
       Path root,
@@ -237,7 +237,7 @@ public final class ArtifactFiles {
   }
 
   private static Outcome fetch(
-      ArtifactRegistry registry,
+      ArtifactReader registry,
       ArtifactVersion version,
       Planned p,
       Path realBase,
@@ -362,7 +362,7 @@ public final class ArtifactFiles {
   // ---- verify --------------------------------------------------------------------------------
 
   /** Verifies {@code root} against the manifest of {@code version}. */
-  public static VerifyReport verify(ArtifactRegistry registry, ArtifactVersion version, Path root)
+  public static VerifyReport verify(ArtifactReader registry, ArtifactVersion version, Path root)
       throws IOException {
     return verify(registry.manifest(version), root, defaultParallelism());
   }
