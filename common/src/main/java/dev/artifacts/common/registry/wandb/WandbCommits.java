@@ -302,7 +302,12 @@ final class WandbCommits {
       VersionQuery sameDigest =
           new VersionQuery(
               null, null, proposal.manifest().digest(), false, VersionQuery.Order.VERSION_DESC, 0);
-      for (ArtifactVersion v : queries.versions(coll, sameDigest)) {
+      List<ArtifactVersion> candidates = queries.versions(coll, sameDigest);
+      if (draft.uploadSession().isPresent()) {
+        // The server derives a distributed version's digest from the merged manifest.
+        candidates = queries.versions(coll, VersionQuery.all());
+      }
+      for (ArtifactVersion v : candidates) {
         if (v.id().equals(pendingId)) {
           return new CommitPoint.Landing.Landed<>(v);
         }
