@@ -47,6 +47,18 @@ public final class ArtifactErrors {
         "Cannot remove alias '" + alias + "' from " + version + ": it does not carry it");
   }
 
+  // ---- lookups -------------------------------------------------------------------------------
+
+  /**
+   * Nothing matches {@code path} (a collection with an alias or {@code vN}).
+   *
+   * @param why what is missing, with the fix where there is one, e.g. {@code no version v7 exists
+   *     (latest is v3)}
+   */
+  public static ArtifactException.NotFound versionNotFound(Object path, String why) {
+    return new ArtifactException.NotFound("Cannot find " + path + ": " + why);
+  }
+
   // ---- deletion --------------------------------------------------------------------------------
 
   /**

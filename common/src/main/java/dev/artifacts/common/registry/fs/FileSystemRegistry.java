@@ -400,8 +400,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   private VersionRecord requireRecord(Coll c, ArtifactVersion version) {
     Optional<VersionRecord> r = readRecord(c, version.versionIndex());
     if (r.isEmpty() || !r.get().id().equals(version.id())) {
-      throw new ArtifactException.NotFound(
-          "Cannot find " + version.path() + ": the version no longer exists");
+      throw ArtifactErrors.versionNotFound(version.path(), "the version no longer exists");
     }
     return r.get();
   }
@@ -956,7 +955,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     if (l.version != null) {
       return l.version;
     }
-    throw new ArtifactException.NotFound(l.whyNot);
+    throw ArtifactErrors.versionNotFound(l.shown, l.whyNot);
   }
 
   @Override
@@ -964,7 +963,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     return Optional.ofNullable(lookup(path).version);
   }
 
-  private record Lookup(ArtifactVersion version, String whyNot) {}
+  /** A found version, or what was looked for and why it is not there. */
+  private record Lookup(ArtifactVersion version, ArtifactPath shown, String whyNot) {}
 
   private Lookup lookup(ArtifactPath path) {
     Coll c = coll(path);
@@ -973,20 +973,20 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     ArtifactPath shown = c.path().withAlias(alias);
     Snapshot s = new Snapshot(c, true);
     if (s.indices.isEmpty()) {
-      return new Lookup(null, "Cannot find " + shown + ": the collection does not exist");
+      return new Lookup(null, shown, "the collection does not exist");
     }
     OptionalInt index;
     OptionalInt asVersion = Names.versionIndex(alias);
     if (alias.equals(LATEST)) {
       index = s.latest();
       if (index.isEmpty()) {
-        return new Lookup(null, "Cannot find " + shown + ": every version was deleted");
+        return new Lookup(null, shown, "every version was deleted");
       }
     } else if (asVersion.isPresent()) {
       int n = asVersion.getAsInt();
       if (!s.isLive(n)) {
         String why = s.indices.contains(n) ? "it was deleted" : "no version " + alias + " exists";
-        return new Lookup(null, "Cannot find " + shown + ": " + why + latestHint(s));
+        return new Lookup(null, shown, why + latestHint(s));
       }
       index = asVersion;
     } else {
@@ -994,9 +994,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       if (n == null) {
         return new Lookup(
             null,
-            "Cannot find "
-                + shown
-                + ": no version has alias '"
+            shown,
+            "no version has alias '"
                 + alias
                 + "' (aliases: "
                 + s.aliases.keySet()
@@ -1010,8 +1009,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       index = OptionalInt.of(n);
     }
     return version(s, index.getAsInt())
-        .map(v -> new Lookup(v, null))
-        .orElseGet(() -> new Lookup(null, "Cannot find " + shown + ": it was just deleted"));
+        .map(v -> new Lookup(v, shown, null))
+        .orElseGet(() -> new Lookup(null, shown, "it was just deleted"));
   }
 
   private static String latestHint(Snapshot s) {
@@ -1475,8 +1474,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     return version(new Snapshot(c, true), index)
         .orElseThrow(
             () ->
-                new ArtifactException.NotFound(
-                    "Cannot find " + c.path().withAlias("v" + index) + ": it was just deleted"));
+                ArtifactErrors.versionNotFound(
+                    c.path().withAlias("v" + index), "it was just deleted"));
   }
 
   // ---- lineage -------------------------------------------------------------------------------

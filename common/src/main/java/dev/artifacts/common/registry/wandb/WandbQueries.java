@@ -7,6 +7,7 @@ import static dev.artifacts.common.registry.wandb.WandbMapping.toCollection;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.artifacts.common.ArtifactErrors;
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.registry.ArtifactVersion;
@@ -42,11 +43,9 @@ final class WandbQueries {
     return find(path)
         .orElseThrow(
             () ->
-                new ArtifactException.NotFound(
-                    "Cannot find "
-                        + path.withAlias(path.aliasOrLatest())
-                        + ": no such collection or alias on "
-                        + settings.baseUrl));
+                ArtifactErrors.versionNotFound(
+                    path.withAlias(path.aliasOrLatest()),
+                    "no such collection or alias on " + settings.baseUrl));
   }
 
   public Optional<ArtifactVersion> find(ArtifactPath path) {
