@@ -115,8 +115,7 @@ public final class ArtifactRegistries {
    * mistyped location such as a home directory costs little. Other backends are always a {@link
    * Contents#REGISTRY}.
    */
-  public static Contents contents(ArtifactRegistry registry, Configuration conf)
-      throws IOException {
+  public static Contents contents(ArtifactReader registry, Configuration conf) throws IOException {
     requireNonNull(registry, "registry is null");
     requireNonNull(conf, "conf is null");
     if (!(registry instanceof FileSystemRegistry)) {

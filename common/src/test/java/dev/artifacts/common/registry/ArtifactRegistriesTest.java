@@ -130,10 +130,9 @@ class ArtifactRegistriesTest {
 
   @Test
   void anotherBackendIsARegistryWithoutLookingAtFiles() throws IOException {
-    try (ArtifactRegistry registry = new InMemoryRegistry(null)) {
-      assertThat(ArtifactRegistries.contents(registry, new Configuration()))
-          .isEqualTo(Contents.REGISTRY);
-    }
+    ArtifactReader registry = new InMemoryRegistry(null);
+    assertThat(ArtifactRegistries.contents(registry, new Configuration()))
+        .isEqualTo(Contents.REGISTRY);
   }
 
   private static Contents contents(Path location, Configuration conf) throws IOException {

@@ -8,7 +8,6 @@ import dev.artifacts.common.reference.ReferenceResolver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,9 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A hand-written fake registry holding one manifest per version ID and bodies by digest; only what
- * {@link ArtifactFiles} uses is implemented. References are opened through a real resolver.
+ * {@link ArtifactFiles} uses is implemented, and it has only the reading role, as {@link
+ * ArtifactFiles} needs. References are opened through a real resolver.
  */
-final class InMemoryRegistry implements ArtifactRegistry {
+final class InMemoryRegistry implements ArtifactReader {
   final Map<String, Manifest> manifests = new ConcurrentHashMap<>();
   final Map<String, byte[]> bodies = new ConcurrentHashMap<>();
   final AtomicInteger opens = new AtomicInteger();
@@ -61,26 +61,6 @@ final class InMemoryRegistry implements ArtifactRegistry {
   }
 
   @Override
-  public ArtifactDraft newDraft(ArtifactPath collection, String type) {
-    throw unsupported();
-  }
-
-  @Override
-  public ArtifactDraft newDraft(ArtifactVersion base) {
-    throw unsupported();
-  }
-
-  @Override
-  public CommitResult commit(ArtifactDraft draft) {
-    throw unsupported();
-  }
-
-  @Override
-  public ContentStore contentStore(String entity, String project) {
-    throw unsupported();
-  }
-
-  @Override
   public ArtifactVersion resolve(ArtifactPath path) {
     throw unsupported();
   }
@@ -111,66 +91,7 @@ final class InMemoryRegistry implements ArtifactRegistry {
   }
 
   @Override
-  public ArtifactVersion addAlias(ArtifactVersion version, String alias) {
-    throw unsupported();
+  public Optional<java.net.URI> location(ArtifactVersion version, ManifestEntry entry) {
+    return Optional.empty(); // bodies live in this object, not under a filesystem URI
   }
-
-  @Override
-  public ArtifactVersion removeAlias(ArtifactVersion version, String alias) {
-    throw unsupported();
-  }
-
-  @Override
-  public ArtifactVersion update(ArtifactVersion version, VersionUpdate update) {
-    throw unsupported();
-  }
-
-  @Override
-  public void delete(ArtifactVersion version, boolean deleteAliases) {
-    throw unsupported();
-  }
-
-  @Override
-  public void deleteCollection(ArtifactPath collection) {
-    throw unsupported();
-  }
-
-  @Override
-  public ArtifactVersion link(
-      ArtifactVersion version, ArtifactPath portfolio, List<String> aliases) {
-    throw unsupported();
-  }
-
-  @Override
-  public void recordUse(RunInfo run, ArtifactVersion version) {
-    throw unsupported();
-  }
-
-  @Override
-  public List<RunInfo> usedBy(ArtifactVersion version) {
-    throw unsupported();
-  }
-
-  @Override
-  public Optional<RunInfo> loggedBy(ArtifactVersion version) {
-    throw unsupported();
-  }
-
-  @Override
-  public List<ArtifactVersion> inputsOf(String entity, String project, String runId) {
-    throw unsupported();
-  }
-
-  @Override
-  public List<ArtifactVersion> outputsOf(String entity, String project, String runId) {
-    throw unsupported();
-  }
-
-  @Override
-  public GcReport gc(Duration grace, boolean dryRun) {
-    throw unsupported();
-  }
-
-  @Override
-  public void close() {}
 }
