@@ -90,6 +90,15 @@ public final class ArtifactErrors {
             + " attempts); nothing was committed, retry later");
   }
 
+  /**
+   * The backend refused the commit for a reason a retry would not change, and reading back showed
+   * that nothing was committed.
+   */
+  public static ArtifactException commitRefused(Object artifact, String reason, Throwable cause) {
+    return new ArtifactException(
+        "Cannot commit " + artifact + ": " + reason + ". Nothing was committed", cause);
+  }
+
   /** Like {@link #commitConflict} for linking a version into a portfolio. */
   public static ArtifactException.CommitConflict linkConflict(
       Object version, Object portfolio, int attempts) {

@@ -11,6 +11,7 @@ import static dev.artifacts.common.registry.wandb.WandbMapping.withCommitPropert
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.artifacts.common.ArtifactErrors;
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.manifest.Manifest;
@@ -299,15 +300,19 @@ final class WandbCommits {
     @Override
     public CommitPoint.Landing<ArtifactVersion> landed(
         CommitPoint.Proposal proposal, CommitPoint.AmbiguousCommitException failure) {
-      VersionQuery sameDigest =
-          new VersionQuery(
-              null, null, proposal.manifest().digest(), false, VersionQuery.Order.VERSION_DESC, 0);
-      List<ArtifactVersion> candidates = queries.versions(coll, sameDigest);
-      if (draft.uploadSession().isPresent()) {
-        // The server derives a distributed version's digest from the merged manifest.
-        candidates = queries.versions(coll, VersionQuery.all());
-      }
-      for (ArtifactVersion v : candidates) {
+      // The server derives a distributed version's digest from the merged manifest, so only a
+      // normal save can narrow the search by digest.
+      VersionQuery candidates =
+          draft.uploadSession().isPresent()
+              ? VersionQuery.all()
+              : new VersionQuery(
+                  null,
+                  null,
+                  proposal.manifest().digest(),
+                  false,
+                  VersionQuery.Order.VERSION_DESC,
+                  0);
+      for (ArtifactVersion v : queries.versions(coll, candidates)) {
         if (v.id().equals(pendingId)) {
           return new CommitPoint.Landing.Landed<>(v);
         }
@@ -317,13 +322,7 @@ final class WandbCommits {
             "version " + pendingId + " is not among the committed versions yet");
       }
       return new CommitPoint.Landing.Refused<>(
-          new ArtifactException(
-              "Cannot commit "
-                  + coll
-                  + ": "
-                  + commitFailure.getMessage()
-                  + ". Nothing was committed",
-              commitFailure));
+          ArtifactErrors.commitRefused(coll, commitFailure.getMessage(), commitFailure));
     }
 
     @Override
