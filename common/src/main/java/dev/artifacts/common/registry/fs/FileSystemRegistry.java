@@ -92,21 +92,22 @@ import org.slf4j.LoggerFactory;
  *     outputs/&lt;name&gt;.vN.json               versions the run logged
  * </pre>
  *
- * <p><b>Commit protocol.</b> {@link VersionCommit} runs the protocol shared with the W&amp;B
- * backend (alias rules, rebase, dedup, retry, lineage); this class supplies its commit point.
- * Bodies are already in {@code objects/} when a draft is committed. The committer checks early that
- * bodies stored by others exist (not those the draft stored itself or inherited from its base, see
- * {@link ArtifactDraft#isKnownBody}), reads the collection's highest index, returns the latest
- * version instead when its digest equals the draft's (W&amp;B dedup), writes the manifest and a
- * commit mark {@code commits/<id>.json}, waits for any gc that may delete one of its bodies, checks
- * that <em>every</em> body exists (storing again from local files any a gc removed), then creates
- * {@code versions/v<N+1>.json} with {@link PutIfAbsent}; see {@link #gc(Duration, boolean,
- * boolean)} for why this keeps gc from deleting a body a commit references. Exactly one of several
- * concurrent committers (threads or processes) creates a given index; the others re-read, re-check
- * dedup and retry with bounded exponential backoff and jitter, then fail with {@link
- * ArtifactException.CommitConflict}. An I/O error whose effect cannot be read back raises {@link
- * ArtifactException.CommitStateUnknown} and nothing is cleaned up. {@code latest} is not stored: it
- * is the highest index without a tombstone.
+ * <p>{@link VersionCommit} runs the commit protocol shared with the W&amp;B backend (alias rules,
+ * rebase, dedup, retry, lineage); this class supplies its commit point, as follows.
+ *
+ * <p><b>Commit protocol.</b> Bodies are already in {@code objects/} when a draft is committed. The
+ * committer checks early that bodies stored by others exist (not those the draft stored itself or
+ * inherited from its base, see {@link ArtifactDraft#isKnownBody}), reads the collection's highest
+ * index, returns the latest version instead when its digest equals the draft's (W&amp;B dedup),
+ * writes the manifest and a commit mark {@code commits/<id>.json}, waits for any gc that may delete
+ * one of its bodies, checks that <em>every</em> body exists (storing again from local files any a
+ * gc removed), then creates {@code versions/v<N+1>.json} with {@link PutIfAbsent}; see {@link
+ * #gc(Duration, boolean, boolean)} for why this keeps gc from deleting a body a commit references.
+ * Exactly one of several concurrent committers (threads or processes) creates a given index; the
+ * others re-read, re-check dedup and retry with bounded exponential backoff and jitter, then fail
+ * with {@link ArtifactException.CommitConflict}. An I/O error whose effect cannot be read back
+ * raises {@link ArtifactException.CommitStateUnknown} and nothing is cleaned up. {@code latest} is
+ * not stored: it is the highest index without a tombstone.
  *
  * <p><b>Damage.</b> One unreadable file costs only what it holds: a corrupt alias file loses that
  * alias, a corrupt labels file the later label edits, a corrupt version record that version; each
