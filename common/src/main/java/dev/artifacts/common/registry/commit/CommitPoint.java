@@ -66,7 +66,9 @@ public interface CommitPoint<V> {
   /**
    * After {@link AmbiguousCommitException}: reads back whether the version with {@code proposal}'s
    * token (or the backend's id for it) is there. The default cannot tell: a backend whose commit
-   * point reads back by itself never throws {@link AmbiguousCommitException}.
+   * point reads back by itself never throws {@link AmbiguousCommitException}. Any exception it
+   * throws counts as "cannot tell", except {@link
+   * dev.artifacts.common.ArtifactException.Corrupted}: the attempt landed, but not as proposed.
    */
   default Landing<V> landed(Proposal proposal, AmbiguousCommitException failure) {
     return new Landing.Unknown<>("this backend cannot read the attempt back");

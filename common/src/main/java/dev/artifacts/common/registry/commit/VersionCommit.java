@@ -3,6 +3,7 @@ package dev.artifacts.common.registry.commit;
 import static java.util.Objects.requireNonNull;
 
 import dev.artifacts.common.ArtifactErrors;
+import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.manifest.Manifest;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.registry.ArtifactDraft;
@@ -139,6 +140,8 @@ public final class VersionCommit {
     Landing<V> landing;
     try {
       landing = point.landed(proposal, failure);
+    } catch (ArtifactException.Corrupted landedDifferently) {
+      throw landedDifferently;
     } catch (RuntimeException readFailure) {
       failure.addSuppressed(readFailure);
       landing = new Landing.Unknown<>("reading it back failed: " + readFailure.getMessage());

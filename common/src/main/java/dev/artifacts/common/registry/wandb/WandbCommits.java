@@ -314,6 +314,8 @@ final class WandbCommits {
                   0);
       for (ArtifactVersion v : queries.versions(coll, candidates)) {
         if (v.id().equals(pendingId)) {
+          checkServerDigest(
+              v, v.digest(), proposal.manifest().digest(), draft.uploadSession().isPresent());
           return new CommitPoint.Landing.Landed<>(v);
         }
       }
@@ -517,23 +519,7 @@ final class WandbCommits {
     }
     ArtifactVersion version = queries.byIndex(coll, index.asInt());
     String serverDigest = text(done, "digest");
-    if (serverDigest != null && !serverDigest.equals(digest)) {
-      // Assumption (README, W&B section): the server commits the uploaded manifest as it is. For
-      // a distributed save it merges PATCH manifests itself; should it keep entries this commit
-      // left out (e.g. apply the patch over the base version), the version differs from the
-      // draft, and readers would refuse its manifest. Say so now, naming both digests.
-      throw new ArtifactException.Corrupted(
-          "Committed "
-              + version.path()
-              + ", but the server's digest "
-              + serverDigest
-              + " differs from the digest "
-              + digest
-              + " of the manifest uploaded for it (the server did not commit the manifest as"
-              + " uploaded"
-              + (session != null ? ": it merged the distributed PATCH manifest differently" : "")
-              + "); compare its manifest with the draft before using it, or delete it");
-    }
+    checkServerDigest(version, serverDigest, digest, session != null);
     LOG.debug(
         "Saved {} ({} entries, {} files / {} bytes uploaded) in {} ms",
         version.path(),
@@ -549,6 +535,30 @@ final class WandbCommits {
    * {@code birthArtifactID} of every path. Responses are in input order (wandb-core relies on it;
    * we check the names too).
    */
+  /**
+   * Fails when the server committed a digest other than the uploaded manifest's. Assumption
+   * (README, W&amp;B section): the server commits the uploaded manifest as it is. For a distributed
+   * save it merges PATCH manifests itself; should it keep entries this commit left out (e.g. apply
+   * the patch over the base version), the version differs from the draft, and readers would refuse
+   * its manifest. Say so now, naming both digests.
+   */
+  static void checkServerDigest(
+      ArtifactVersion version, String serverDigest, String digest, boolean distributed) {
+    if (serverDigest != null && !serverDigest.equals(digest)) {
+      throw new ArtifactException.Corrupted(
+          "Committed "
+              + version.path()
+              + ", but the server's digest "
+              + serverDigest
+              + " differs from the digest "
+              + digest
+              + " of the manifest uploaded for it (the server did not commit the manifest as"
+              + " uploaded"
+              + (distributed ? ": it merged the distributed PATCH manifest differently" : "")
+              + "); compare its manifest with the draft before using it, or delete it");
+    }
+  }
+
   /** Whether {@code e} is the base version's entry, bytes and birth included. */
   static boolean isInherited(ManifestEntry e, Map<String, ManifestEntry> inherited) {
     ManifestEntry base = inherited.get(e.path());

@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.artifacts.common.ArtifactException;
+import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.reference.DefaultReferenceResolver;
 import dev.artifacts.common.registry.ArtifactDraft;
 import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.CommitResult;
+import dev.artifacts.common.registry.ContentStore;
+import dev.artifacts.common.registry.TaskUploads;
+import dev.artifacts.common.registry.UploadSession;
 import dev.artifacts.common.registry.VersionQuery;
 import dev.artifacts.common.testing.FakeWandbServer;
 import java.io.IOException;
@@ -88,6 +92,36 @@ class WandbCommitRulesTest {
     List<ArtifactVersion> versions = registry.versions(ds, VersionQuery.all());
     assertThat(versions).hasSize(1);
     assertThat(versions.get(0).aliases()).contains("prod", "latest");
+  }
+
+  @Test
+  void aDistributedSaveWhoseCommitAnswerWasLostIsReadBackAndCheckedLikeAnAnsweredOne()
+      throws IOException {
+    ArtifactVersion v0 = registry.commit(draft("a.txt", "1")).version();
+    // A server that applies PATCH manifests over their base keeps a.txt in the next version, so
+    // its digest is not the digest of the manifest uploaded for it.
+    server.patchesApplyOverBase = true;
+    server.loseAnswerOf("CommitArtifact", new MockResponse().setResponseCode(503));
+    UploadSession session = registry.beginUpload(ds, "dataset");
+    List<ManifestEntry> written;
+    try (TaskUploads uploads = registry.taskUploads(session)) {
+      ContentStore.BodyWriter body = uploads.newBody("b.txt");
+      try (var out = body.stream()) {
+        out.write("beta".getBytes(UTF_8));
+      }
+      body.commit();
+      written = uploads.finish();
+    }
+    ArtifactDraft d = registry.newDraft(ds, "dataset").uploadSession(session);
+    written.forEach(d::addStoredEntry);
+
+    assertThatThrownBy(() -> registry.commit(d))
+        .isInstanceOf(ArtifactException.Corrupted.class)
+        .hasMessageContaining("Committed acme/etl/ds:v1")
+        .hasMessageContaining("differs from the digest")
+        .hasMessageContaining("PATCH");
+    assertThat(server.states("acme", "etl", "ds")).containsExactly("COMMITTED", "COMMITTED");
+    assertThat(registry.resolve(ds).id()).isNotEqualTo(v0.id());
   }
 
   @Test
