@@ -191,6 +191,33 @@ final class MetaFiles {
     return false;
   }
 
+  /**
+   * Removes a collection directory whose tombstone ({@link Layout#collectionTombstone}) is written:
+   * version records first (so no version can reappear), then everything else, then the tombstone,
+   * then the directory. Safe to repeat after being killed at any point.
+   */
+  void reclaimCollection(Path dir) {
+    Path tombstone = Layout.collectionTombstone(dir);
+    deleteChecked(Layout.versions(dir), true);
+    for (FileStatus child : listAll(dir)) {
+      if (!child.getPath().getName().equals(tombstone.getName())) {
+        deleteChecked(child.getPath(), true);
+      }
+    }
+    deleteChecked(tombstone, false);
+    deleteChecked(dir, true);
+  }
+
+  private List<FileStatus> listAll(Path dir) {
+    try {
+      return List.of(fs.listStatus(dir));
+    } catch (FileNotFoundException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + dir, e);
+    }
+  }
+
   boolean exists(Path path) {
     try {
       return fs.exists(path);
