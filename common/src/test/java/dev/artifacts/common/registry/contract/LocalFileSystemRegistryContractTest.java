@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The contract on the local filesystem, with crash points injected through its filesystem. */
 class LocalFileSystemRegistryContractTest extends RegistryContractTest {
-  @TempDir static Path root;
+  // One root per test: gc (run at every crash point) then scans only this test's files.
+  @TempDir Path root;
   @TempDir static Path logs;
 
   @Override
