@@ -127,6 +127,38 @@ public final class Names {
   }
 
   /**
+   * Refuses an alias a writer may not assign: {@code latest} (it always names the highest version)
+   * and {@code vN} (version aliases are assigned by the registry). One rule and one wording for
+   * every backend's commit, link and alias change.
+   */
+  public static void requireAssignableAlias(String alias, Object artifact) {
+    if (alias.equals("latest")) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid alias 'latest' for "
+              + artifact
+              + ": it always names the highest version and cannot be assigned");
+    }
+    if (versionIndex(alias).isPresent()) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid alias '"
+              + alias
+              + "' for "
+              + artifact
+              + ": version aliases are assigned by the registry; choose another alias");
+    }
+  }
+
+  /** Refuses removing {@code latest}, which follows the highest version by itself. */
+  public static void requireRemovableAlias(String alias, Object artifact) {
+    if (alias.equals("latest")) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid alias 'latest' for "
+              + artifact
+              + ": it is implied by the highest version and cannot be removed");
+    }
+  }
+
+  /**
    * Validates an alias and returns its Unicode NFC form, so that an alias typed in decomposed form
    * (as macOS file names are) is the same alias as its composed twin, not a look-alike.
    */

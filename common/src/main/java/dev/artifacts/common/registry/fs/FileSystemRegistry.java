@@ -1016,14 +1016,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private static void rejectVersionAlias(String alias, ArtifactPath artifact) {
-    if (Names.versionIndex(alias).isPresent()) {
-      throw new ArtifactException.InvalidInput(
-          "Invalid alias '"
-              + alias
-              + "' for "
-              + artifact
-              + ": version aliases are assigned by the registry; choose another alias");
-    }
+    Names.requireAssignableAlias(alias, artifact);
   }
 
   private void applyAliases(Coll c, VersionRecord r, List<String> aliases) {
@@ -1362,13 +1355,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(alias, "alias is null");
     Coll c = coll(version.path());
     alias = Names.normalizeAlias(alias, c.path());
-    if (alias.equals(LATEST)) {
-      throw new ArtifactException.InvalidInput(
-          "Invalid alias 'latest' for "
-              + c.path()
-              + ": it always names the highest version and cannot be assigned");
-    }
-    rejectVersionAlias(alias, c.path());
+    Names.requireAssignableAlias(alias, c.path());
     VersionRecord r = requireLive(c, version);
     completePendingAliases(c);
     writeAliasFiles(c, r, List.of(alias));
@@ -1380,12 +1367,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(version, "version is null");
     requireNonNull(alias, "alias is null");
     Coll c = coll(version.path());
-    if (alias.equals(LATEST)) {
-      throw new ArtifactException.InvalidInput(
-          "Invalid alias 'latest' for "
-              + c.path()
-              + ": it is implied by the highest version and cannot be removed");
-    }
+    Names.requireRemovableAlias(alias, c.path());
     VersionRecord r = requireRecord(c, version);
     completePendingAliases(c);
     alias = java.text.Normalizer.normalize(alias, java.text.Normalizer.Form.NFC);

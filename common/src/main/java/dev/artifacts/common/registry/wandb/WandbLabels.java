@@ -44,10 +44,12 @@ final class WandbLabels {
   }
 
   public ArtifactVersion addAlias(ArtifactVersion version, String alias) {
+    Names.requireAssignableAlias(alias, version.path());
     return changeAlias(version, alias, "AddAliases", Gql.ADD_ALIASES);
   }
 
   public ArtifactVersion removeAlias(ArtifactVersion version, String alias) {
+    Names.requireRemovableAlias(alias, version.path());
     if (!version.aliases().contains(alias)) {
       throw new ArtifactException.NotFound(
           "Cannot remove alias '" + alias + "' from " + version.path() + ": it does not have it");
@@ -182,6 +184,9 @@ final class WandbLabels {
               null);
     }
     List<String> normalized = Names.normalizeAliases(aliases == null ? List.of() : aliases, target);
+    for (String alias : normalized) {
+      Names.requireAssignableAlias(alias, target);
+    }
     Map<String, Object> input = new LinkedHashMap<>();
     input.put("artifactPortfolioName", target.name());
     input.put("entityName", target.entity());

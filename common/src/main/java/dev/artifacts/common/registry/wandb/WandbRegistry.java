@@ -234,6 +234,13 @@ public final class WandbRegistry implements ArtifactRegistry {
 
   @Override
   public CommitResult commit(ArtifactDraft draft) {
+    // The rule every backend applies before anything is sent (it was missing here: a Flink job
+    // writing to W&B could assign v3).
+    for (String alias : draft.aliases()) {
+      if (!alias.equals(ArtifactPath.LATEST)) {
+        dev.artifacts.common.name.Names.requireAssignableAlias(alias, draft.collection());
+      }
+    }
     return commits.commit(draft);
   }
 

@@ -61,7 +61,7 @@ class HdfsRegistryContractTest extends RegistryContractTest {
   @Override
   protected Capabilities capabilities() {
     // Faults are injected through the local filesystem only (FaultyLocalFileSystem).
-    return new Capabilities(true, true, false);
+    return Capabilities.filesystem(false);
   }
 
   @Override

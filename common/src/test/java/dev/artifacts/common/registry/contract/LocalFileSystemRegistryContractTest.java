@@ -23,7 +23,7 @@ class LocalFileSystemRegistryContractTest extends RegistryContractTest {
 
   @Override
   protected Capabilities capabilities() {
-    return new Capabilities(true, true, true);
+    return Capabilities.filesystem(true);
   }
 
   @Override
