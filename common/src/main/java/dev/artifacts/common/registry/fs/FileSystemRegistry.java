@@ -113,9 +113,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Assumptions.</b> Metadata files that change (aliases, labels) are last-writer-wins; two
  * concurrent label updates of one version may lose one. Deleting a collection while committing to
- * it leaves a partial collection. On filesystems whose rename does not replace (HDFS) a replaced
- * alias file is absent for a moment. Alias and run names are case-sensitive, so a case-insensitive
- * local filesystem can conflate {@code prod} and {@code Prod}.
+ * it leaves a partial collection. HDFS replaces alias and label files atomically (rename with
+ * OVERWRITE); on other filesystems whose rename does not replace, a replaced alias file is absent
+ * for a moment. Alias and run names are case-sensitive, so a case-insensitive local filesystem can
+ * conflate {@code prod} and {@code Prod}.
  */
 public final class FileSystemRegistry implements ArtifactRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemRegistry.class);

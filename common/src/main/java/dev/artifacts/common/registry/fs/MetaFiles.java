@@ -14,7 +14,9 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
 
 /**
  * Reads and writes the registry's small JSON files. Write-once files go through {@link
@@ -31,7 +33,8 @@ final class MetaFiles {
 
   /**
    * @param renameReplaces whether {@code rename} atomically replaces an existing target (POSIX);
-   *     otherwise the target is deleted first, leaving a short window in which it is absent
+   *     otherwise the target is deleted first, leaving a short window in which it is absent (HDFS
+   *     is the exception: it replaces atomically with {@code rename(..., OVERWRITE)})
    * @param directWrites replace a file by overwriting it in place: for object stores (S3), where a
    *     single PUT replaces the object atomically, while rename is a copy that refuses (S3A throws)
    *     an existing target
@@ -130,7 +133,12 @@ final class MetaFiles {
       try (FSDataOutputStream out = fs.create(temp, true)) {
         out.write(bytes);
       }
-      if (!renameOver(temp, path)) {
+      if (fs instanceof DistributedFileSystem hdfs) {
+        // HDFS's plain rename refuses an existing target; delete-then-rename would leave the file
+        // absent for a moment (readers race it, a crash in between loses it). Rename with
+        // OVERWRITE replaces it atomically in the NameNode.
+        hdfs.rename(temp, path, Options.Rename.OVERWRITE);
+      } else if (!renameOver(temp, path)) {
         if (renameReplaces) {
           throw new IOException("Cannot rename " + temp + " to " + path);
         }
