@@ -83,11 +83,32 @@ final class MetaFiles {
   }
 
   Optional<byte[]> readBytes(Path path) throws IOException {
-    try (InputStream in = fs.open(path)) {
-      return Optional.of(in.readAllBytes());
-    } catch (FileNotFoundException e) {
-      return Optional.empty();
+    for (int attempt = 1; ; attempt++) {
+      try (InputStream in = fs.open(path)) {
+        return Optional.of(in.readAllBytes());
+      } catch (FileNotFoundException e) {
+        return Optional.empty();
+      } catch (IOException e) {
+        // S3A pins the ETag it saw when opening: a small file replaced by a whole-object PUT
+        // (an alias or labels move) between its HEAD and GET fails the read. The new document is
+        // complete, so read again.
+        if (attempt >= MAX_CHANGED_READS || !isChangedWhileOpening(e)) {
+          throw e;
+        }
+      }
     }
+  }
+
+  private static final int MAX_CHANGED_READS = 5;
+
+  /** S3A's RemoteFileChangedException, matched by name: hadoop-aws is an optional dependency. */
+  private static boolean isChangedWhileOpening(IOException e) {
+    for (Class<?> c = e.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("org.apache.hadoop.fs.s3a.RemoteFileChangedException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static byte[] toJson(Object record) {
