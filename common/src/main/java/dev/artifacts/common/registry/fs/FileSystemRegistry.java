@@ -83,6 +83,8 @@ import org.slf4j.LoggerFactory;
  *     labels/vN.json                         current description/metadata/tags/TTL (replaced)
  *     deleted/vN.json                        tombstone; versions/vN.json stays, so N is never reused
  *     aliases/&lt;alias&gt;.json                  {alias, index}; moving an alias replaces the file
+ *     pending-aliases/&lt;id&gt;.json             a commit's requested aliases may not be written yet
+ *     collection-deleted.json                tombstone: the collection is being deleted (gone)
  *     used-by/vN/&lt;run&gt;.json                 reverse lineage edge (run used vN)
  *   runs/&lt;run-id&gt;/
  *     run.json                               run name, job type, start
@@ -108,8 +110,11 @@ import org.slf4j.LoggerFactory;
  * alias, a corrupt labels file the later label edits, a corrupt version record that version; each
  * is logged with its path, and {@link #fsck} lists them all and repairs what it can. gc is the
  * exception: it refuses to sweep while it cannot read a record or manifest (it fails closed). A
- * collection is deleted tombstones first, so a delete killed part-way leaves deleted versions,
- * never live ones without files. Every delete checks that it happened.
+ * collection is deleted tombstone first ({@code collection-deleted.json}): readers see it gone at
+ * once, and a delete killed part-way is finished by a re-run, the next commit to the name, gc or
+ * {@code fsck --repair}. A commit that requests aliases announces them (pending-aliases marker, and
+ * the version record lists them) before its commit point, so a version never shows without its
+ * aliases even if the writer dies before writing them. Every delete checks that it happened.
  *
  * <p><b>Assumptions.</b> Metadata files that change (aliases, labels) are last-writer-wins; two
  * concurrent label updates of one version may lose one. Deleting a collection while committing to

@@ -47,6 +47,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Each test works in its own project ({@link #project}), so a subclass may share one registry
  * root (one server, one cluster) across its tests.
+ *
+ * <p>Backends: the embedded registry on the local filesystem (with crash points), on a real HDFS
+ * and on {@code s3a://} (S3Proxy), and the W&amp;B backend on its schema-strict fake. The test
+ * package's {@code InMemoryRegistry} is not run: it implements only the reading half that {@code
+ * ArtifactFilesTest} needs (every write throws), so it is a fake of a reader, not a backend.
  */
 public abstract class RegistryContractTest {
   private static final AtomicInteger PROJECTS = new AtomicInteger();
