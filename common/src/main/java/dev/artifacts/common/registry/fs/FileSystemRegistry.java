@@ -29,10 +29,12 @@ import dev.artifacts.common.registry.commit.RetryPolicy;
 import dev.artifacts.common.registry.commit.VersionCommit;
 import dev.artifacts.common.registry.fs.Records.AliasRecord;
 import dev.artifacts.common.registry.fs.Records.CollectionRecord;
+import dev.artifacts.common.registry.fs.Records.CollectionTombstone;
 import dev.artifacts.common.registry.fs.Records.CommitMark;
 import dev.artifacts.common.registry.fs.Records.Edge;
 import dev.artifacts.common.registry.fs.Records.GcIntent;
 import dev.artifacts.common.registry.fs.Records.Labels;
+import dev.artifacts.common.registry.fs.Records.PendingAliases;
 import dev.artifacts.common.registry.fs.Records.RunRecord;
 import dev.artifacts.common.registry.fs.Records.Tombstone;
 import dev.artifacts.common.registry.fs.Records.VersionRecord;
@@ -85,6 +87,8 @@ import org.slf4j.LoggerFactory;
  *     labels/vN.json                         current description/metadata/tags/TTL (replaced)
  *     deleted/vN.json                        tombstone; versions/vN.json stays, so N is never reused
  *     aliases/&lt;alias&gt;.json                  {alias, index}; moving an alias replaces the file
+ *     pending-aliases/&lt;id&gt;.json             a commit's requested aliases may not be written yet
+ *     collection-deleted.json                tombstone: the collection is being deleted (gone)
  *     used-by/vN/&lt;run&gt;.json                 reverse lineage edge (run used vN)
  *   runs/&lt;run-id&gt;/
  *     run.json                               run name, job type, start
@@ -113,14 +117,18 @@ import org.slf4j.LoggerFactory;
  * alias, a corrupt labels file the later label edits, a corrupt version record that version; each
  * is logged with its path, and {@link #fsck} lists them all and repairs what it can. gc is the
  * exception: it refuses to sweep while it cannot read a record or manifest (it fails closed). A
- * collection is deleted tombstones first, so a delete killed part-way leaves deleted versions,
- * never live ones without files. Every delete checks that it happened.
+ * collection is deleted tombstone first ({@code collection-deleted.json}): readers see it gone at
+ * once, and a delete killed part-way is finished by a re-run, the next commit to the name, gc or
+ * {@code fsck --repair}. A commit that requests aliases announces them (pending-aliases marker, and
+ * the version record lists them) before its commit point, so a version never shows without its
+ * aliases even if the writer dies before writing them. Every delete checks that it happened.
  *
  * <p><b>Assumptions.</b> Metadata files that change (aliases, labels) are last-writer-wins; two
  * concurrent label updates of one version may lose one. Deleting a collection while committing to
- * it leaves a partial collection. On filesystems whose rename does not replace (HDFS) a replaced
- * alias file is absent for a moment. Alias and run names are case-sensitive, so a case-insensitive
- * local filesystem can conflate {@code prod} and {@code Prod}.
+ * it leaves a partial collection. HDFS replaces alias and label files atomically (rename with
+ * OVERWRITE); on other filesystems whose rename does not replace, a replaced alias file is absent
+ * for a moment. Alias and run names are case-sensitive, so a case-insensitive local filesystem can
+ * conflate {@code prod} and {@code Prod}.
  */
 public final class FileSystemRegistry implements ArtifactRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemRegistry.class);
@@ -336,6 +344,9 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
     Snapshot(Coll coll, boolean withAliases) {
       this.coll = coll;
+      if (isTombstoned(coll)) {
+        return; // Being deleted: no versions, whatever is left of its files.
+      }
       for (FileStatus s : files.list(Layout.versions(coll.dir()))) {
         Layout.versionIndexOf(s.getPath().getName()).ifPresent(indices::add);
       }
@@ -353,6 +364,15 @@ public final class FileSystemRegistry implements ArtifactRegistry {
             // One bad alias file must not hide the collection: skip it, say which.
             damagedAliases.add(s.getPath());
             LOG.warn("{}; ignoring that alias ('artifact fsck --repair' drops it)", e.getMessage());
+          }
+        }
+        // A committer killed between its version record and its alias files: show the aliases it
+        // requested, as the next alias-changing operation will write them.
+        for (Pending p : pendingAliases(coll)) {
+          if (isLive(p.record().index())) {
+            for (String alias : p.record().aliases()) {
+              aliases.put(alias, p.record().index());
+            }
           }
         }
       }
@@ -394,13 +414,62 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private Optional<CollectionRecord> readCollection(Coll c) {
+    if (isTombstoned(c)) {
+      return Optional.empty();
+    }
     return files.read(Layout.collectionRecord(c.dir()), CollectionRecord.class, c.path());
+  }
+
+  private boolean isTombstoned(Coll c) {
+    return files.exists(Layout.collectionTombstone(c.dir()));
+  }
+
+  /** A pending-aliases marker whose version record exists with the marker's version ID. */
+  private record Pending(Path marker, VersionRecord record) {}
+
+  /**
+   * Markers of commits that reached their commit point but may not have written their alias files,
+   * in index order (a later commit's request wins). Markers of commits that lost their index, or
+   * have not reached it yet, are left out.
+   */
+  private List<Pending> pendingAliases(Coll c) {
+    List<Pending> out = new ArrayList<>();
+    for (FileStatus s : files.list(Layout.pendingAliases(c.dir()))) {
+      try {
+        Optional<PendingAliases> marker = files.read(s.getPath(), PendingAliases.class, c.path());
+        if (marker.isEmpty()) {
+          continue;
+        }
+        readRecord(c, marker.get().index())
+            .filter(r -> r.id().equals(marker.get().versionId()) && r.aliases() != null)
+            .ifPresent(r -> out.add(new Pending(s.getPath(), r)));
+      } catch (ArtifactException.Corrupted e) {
+        LOG.warn("{}; ignoring that marker ('artifact fsck --repair' drops it)", e.getMessage());
+      }
+    }
+    out.sort(Comparator.comparingInt(p -> p.record().index()));
+    return out;
+  }
+
+  /**
+   * Writes the alias files of commits killed after their commit point, before any operation that
+   * changes aliases (so that its change is applied after, not undone by, the completed one).
+   */
+  private void completePendingAliases(Coll c) {
+    for (Pending p : pendingAliases(c)) {
+      VersionRecord r = p.record();
+      if (!files.exists(Layout.tombstone(c.dir(), r.index()))) {
+        writeAliasFiles(c, r, r.aliases());
+      }
+      files.delete(p.marker(), false);
+      LOG.warn("Completed the aliases {} of {}:v{}", r.aliases(), c.path(), r.index());
+    }
   }
 
   /** The record a caller's version came from; it fails if the collection was recreated since. */
   private VersionRecord requireRecord(Coll c, ArtifactVersion version) {
     Optional<VersionRecord> r = readRecord(c, version.versionIndex());
-    if (r.isEmpty() || !r.get().id().equals(version.id())) {
+    if (r.isEmpty() || !r.get().id().equals(version.id()) || isTombstoned(c)) {
       throw ArtifactErrors.versionNotFound(version.path(), "the version no longer exists");
     }
     return r.get();
@@ -416,7 +485,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       boolean sourceLive =
           sourceRecord.isPresent()
               && sourceRecord.get().id().equals(r.sourceId())
-              && !files.exists(Layout.tombstone(source.dir(), r.sourceVersionIndex()));
+              && !files.exists(Layout.tombstone(source.dir(), r.sourceVersionIndex()))
+              && !isTombstoned(source);
       deleted |= !sourceLive;
       labels = sourceRecord.map(sr -> labels(source, sr)).orElseGet(() -> initialLabels(r));
     } else {
@@ -613,7 +683,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               proposal.baseId(),
               null,
               null,
-              null);
+              null,
+              proposal.aliases().isEmpty() ? null : List.copyOf(proposal.aliases()));
       if (createVersion(c, record)) {
         return new CommitPoint.Outcome.Created<>(record);
       }
@@ -676,11 +747,28 @@ public final class FileSystemRegistry implements ArtifactRegistry {
         false);
   }
 
+  /**
+   * The commit point. A record that requests aliases is announced first by a {@link PendingAliases}
+   * marker, so that the version and its aliases appear together for readers even if the writer dies
+   * before {@link #applyAliases} (which removes the marker).
+   */
   private boolean createVersion(Coll c, VersionRecord record) {
     Path target = Layout.version(c.dir(), record.index());
     byte[] bytes = MetaFiles.toJson(record);
+    Path marker = null;
+    if (record.aliases() != null && !record.aliases().isEmpty()) {
+      marker = Layout.pendingAlias(c.dir(), record.id());
+      files.createOnce(
+          marker,
+          new PendingAliases(
+              Records.FORMAT, record.index(), record.id(), Instant.now().toString()));
+    }
     try {
-      return commitPoint.create(fs, target, bytes);
+      boolean created = commitPoint.create(fs, target, bytes);
+      if (!created && marker != null) {
+        files.delete(marker, false); // Lost the index: the marker is stale.
+      }
+      return created;
     } catch (IOException | UncheckedIOException e) {
       // The write may have happened; reading back is the only way to know.
       Optional<VersionRecord> found;
@@ -874,6 +962,12 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private void ensureCollection(Coll c, String type, CollectionInfo.Kind kind) {
+    if (isTombstoned(c)) {
+      // A delete of this name was killed part-way: finish it before creating the name anew.
+      files.reclaimCollection(c.dir());
+      LOG.warn("Finished the interrupted deletion of {} before committing to it", c.path());
+    }
+    completePendingAliases(c);
     Optional<CollectionRecord> existing;
     try {
       existing = readCollection(c);
@@ -931,6 +1025,13 @@ public final class FileSystemRegistry implements ArtifactRegistry {
   }
 
   private void applyAliases(Coll c, VersionRecord r, List<String> aliases) {
+    writeAliasFiles(c, r, aliases);
+    if (r.aliases() != null && !r.aliases().isEmpty()) {
+      files.delete(Layout.pendingAlias(c.dir(), r.id()), false);
+    }
+  }
+
+  private void writeAliasFiles(Coll c, VersionRecord r, List<String> aliases) {
     for (String alias : aliases) {
       files.replace(
           Layout.alias(c.dir(), alias),
@@ -1253,7 +1354,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     Coll c = coll(version.path());
     alias = AliasRules.assignable(alias, c.path());
     VersionRecord r = requireLive(c, version);
-    applyAliases(c, r, List.of(alias));
+    completePendingAliases(c);
+    writeAliasFiles(c, r, List.of(alias));
     return reread(c, r.index());
   }
 
@@ -1266,6 +1368,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       throw ArtifactErrors.latestAliasRemoved(c.path());
     }
     VersionRecord r = requireRecord(c, version);
+    completePendingAliases(c);
     alias = java.text.Normalizer.normalize(alias, java.text.Normalizer.Form.NFC);
     Path file = Layout.alias(c.dir(), alias);
     Optional<AliasRecord> current = files.read(file, AliasRecord.class, c.path());
@@ -1339,6 +1442,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     requireNonNull(version, "version is null");
     Coll c = coll(version.path());
     VersionRecord r = requireLive(c, version);
+    completePendingAliases(c);
     Snapshot s = new Snapshot(c, true);
     List<String> aliases = s.aliasesOf(r.index());
     if (!aliases.isEmpty() && !deleteAliases) {
@@ -1364,27 +1468,15 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       throw new ArtifactException.NotFound(
           "Cannot delete " + c.path() + ": the collection does not exist");
     }
-    // Tombstones first: killed at any point after this, every version reads as deleted, never
-    // as a live version whose manifest is gone. Then the version records, so no version remains,
-    // then the collection record, then the rest.
-    Snapshot s = new Snapshot(c, false);
-    for (int index : s.indices) {
-      if (s.isLive(index)) {
-        Optional<VersionRecord> r;
-        try {
-          r = readRecord(c, index);
-        } catch (ArtifactException.Corrupted e) {
-          r = Optional.empty();
-        }
-        files.createOnce(
-            Layout.tombstone(c.dir(), index),
-            new Tombstone(
-                Records.FORMAT, r.map(VersionRecord::id).orElse(null), Instant.now().toString()));
-      }
+    // Tombstone first: from then on readers see no collection, whatever is left of its files, so
+    // a delete killed part-way is all or nothing for them. Repeating the delete, the next commit
+    // to the name, gc or fsck --repair finishes the removal.
+    if (!isTombstoned(c)) {
+      files.createOnce(
+          Layout.collectionTombstone(c.dir()),
+          new CollectionTombstone(Records.FORMAT, Instant.now().toString()));
     }
-    files.deleteChecked(Layout.versions(c.dir()), true);
-    files.deleteChecked(Layout.collectionRecord(c.dir()), false);
-    files.deleteChecked(c.dir(), true);
+    files.reclaimCollection(c.dir());
     LOG.info("Deleted collection {}", c.path());
   }
 
@@ -1450,7 +1542,8 @@ public final class FileSystemRegistry implements ArtifactRegistry {
               null,
               sourceCollection,
               r.index(),
-              r.id());
+              r.id(),
+              requested.isEmpty() ? null : List.copyOf(requested));
       if (createVersion(p, link)) {
         applyAliases(p, link, requested);
         ArtifactVersion linked = reread(p, index);
@@ -1689,6 +1782,9 @@ public final class FileSystemRegistry implements ArtifactRegistry {
         }
       }
     }
+    if (!dryRun) {
+      finishInterruptedWrites(projects, stagingCutoff);
+    }
     // Referenced bodies by the project that stores them; a link may live in another project.
     // Fails closed: whatever cannot be read fully is damage, and damage stops the sweep.
     Map<String, Set<String>> referenced = new HashMap<>();
@@ -1781,6 +1877,76 @@ public final class FileSystemRegistry implements ArtifactRegistry {
     GcReport report = new GcReport(staging, removed, bytes, kept);
     LOG.info("{} {}: {}", dryRun ? "Dry-run gc of" : "Gc of", uri, report);
     return report;
+  }
+
+  /**
+   * Finishes collection deletions that were killed part-way (their tombstone is written, so readers
+   * already see them gone), removes alias files of deleted versions and stale pending-aliases
+   * markers: those whose index holds another version (the commit lost the race), and those older
+   * than {@code staleBefore} whose index holds nothing (the writer died before its commit point).
+   */
+  private void finishInterruptedWrites(List<Path> projects, long staleBefore) {
+    for (Path project : projects) {
+      for (FileStatus dir : files.list(Layout.collections(project))) {
+        if (!dir.isDirectory()) {
+          continue;
+        }
+        if (files.exists(Layout.collectionTombstone(dir.getPath()))) {
+          files.reclaimCollection(dir.getPath());
+          LOG.info("gc finished the interrupted deletion of {}", dir.getPath());
+          continue;
+        }
+        for (FileStatus markerFile : files.list(Layout.pendingAliases(dir.getPath()))) {
+          Optional<PendingAliases> marker;
+          try {
+            marker = files.read(markerFile.getPath(), PendingAliases.class, "pending aliases");
+          } catch (ArtifactException.Corrupted e) {
+            continue; // fsck reports it; a marker holds no body references.
+          }
+          if (marker.isEmpty()) {
+            continue;
+          }
+          Optional<VersionRecord> r;
+          try {
+            r =
+                files.read(
+                    Layout.version(dir.getPath(), marker.get().index()),
+                    VersionRecord.class,
+                    "pending aliases");
+          } catch (ArtifactException.Corrupted e) {
+            continue;
+          }
+          boolean lostIndex = r.isPresent() && !r.get().id().equals(marker.get().versionId());
+          boolean abandoned = r.isEmpty() && markerFile.getModificationTime() < staleBefore;
+          if (lostIndex || abandoned) {
+            files.delete(markerFile.getPath(), false);
+          }
+        }
+        dropAliasesOfDeletedVersions(dir.getPath());
+      }
+    }
+  }
+
+  /**
+   * Removes alias files that still name a deleted version: {@link #delete} writes the tombstone
+   * first and removes the aliases after, so a delete killed in between leaves them (readers already
+   * ignore them). Re-read right before removing, as {@code delete} does.
+   */
+  private void dropAliasesOfDeletedVersions(Path dir) {
+    for (FileStatus aliasFile : files.list(Layout.aliases(dir))) {
+      Optional<AliasRecord> alias;
+      try {
+        alias = files.read(aliasFile.getPath(), AliasRecord.class, "alias");
+      } catch (ArtifactException.Corrupted e) {
+        continue; // fsck reports it.
+      }
+      if (alias.isPresent() && files.exists(Layout.tombstone(dir, alias.get().index()))) {
+        Optional<AliasRecord> again = files.read(aliasFile.getPath(), AliasRecord.class, "alias");
+        if (again.isPresent() && again.get().index() == alias.get().index()) {
+          files.delete(aliasFile.getPath(), false);
+        }
+      }
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.artifacts.common.manifest.ManifestReader;
 import dev.artifacts.common.registry.fs.Records.AliasRecord;
 import dev.artifacts.common.registry.fs.Records.CollectionRecord;
 import dev.artifacts.common.registry.fs.Records.Labels;
+import dev.artifacts.common.registry.fs.Records.PendingAliases;
 import dev.artifacts.common.registry.fs.Records.VersionRecord;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -28,9 +29,11 @@ import org.apache.hadoop.fs.Path;
  * Checks the files of an embedded registry and, when asked, repairs what can be repaired without
  * guessing: a missing or corrupt {@code collection.json} is rebuilt from the version records, a
  * corrupt or dangling alias is dropped, a corrupt labels file is dropped (the version shows the
- * labels it was committed with), and temporary files left by killed writers are swept. Damage that
- * would need data it does not have (an unreadable version record, a lost manifest, a missing or
- * truncated body) is reported with the file and what to do.
+ * labels it was committed with), temporary files left by killed writers are swept, a collection
+ * deletion that was killed part-way (its tombstone is written) is finished, the aliases of a commit
+ * killed after its commit point are written and stale pending-aliases markers are dropped. Damage
+ * that would need data it does not have (an unreadable version record, a lost manifest, a missing
+ * or truncated body) is reported with the file and what to do.
  */
 final class Fsck {
   /** Temporary files younger than this may belong to a running writer and are left alone. */
@@ -99,6 +102,18 @@ final class Fsck {
   }
 
   private void checkCollection(Path project, Path dir) {
+    Path tombstone = Layout.collectionTombstone(dir);
+    if (files.exists(tombstone)) {
+      if (repair) {
+        files.reclaimCollection(dir);
+      }
+      report(
+          tombstone,
+          "the deletion of this collection was interrupted (readers already see it deleted)"
+              + (repair ? "; finished it" : "; 'artifact fsck --repair' or gc finishes it"),
+          repair);
+      return;
+    }
     Map<Integer, VersionRecord> records = new TreeMap<>();
     Set<Integer> indices = new HashSet<>();
     for (FileStatus s : files.list(Layout.versions(dir))) {
@@ -165,15 +180,81 @@ final class Fsck {
           why + (fixed ? "; removed it" : "; 'artifact fsck --repair' drops it"),
           fixed);
     }
+    checkPendingAliases(dir, records, deleted);
     for (Path sub :
         List.of(
             dir,
+            Layout.pendingAliases(dir),
             Layout.versions(dir),
             Layout.aliases(dir),
             Layout.tombstones(dir),
             Layout.manifests(dir),
             new Path(dir, "labels"))) {
       sweepTemporaryFiles(sub);
+    }
+  }
+
+  /**
+   * Pending-aliases markers: one whose version exists was left by a commit killed before it wrote
+   * its alias files (readers already show them; repair writes them); one whose index holds another
+   * version is stale. A marker whose index holds nothing may belong to a running commit.
+   */
+  private void checkPendingAliases(
+      Path dir, Map<Integer, VersionRecord> records, Set<Integer> deleted) {
+    for (FileStatus s : files.list(Layout.pendingAliases(dir))) {
+      Optional<PendingAliases> marker;
+      try {
+        marker = files.read(s.getPath(), PendingAliases.class, dir);
+      } catch (ArtifactException.Corrupted e) {
+        boolean fixed = repair && files.deleteChecked(s.getPath(), false);
+        report(
+            s.getPath(),
+            "pending-aliases marker is corrupt"
+                + (fixed ? "; removed it" : "; 'artifact fsck --repair' removes it"),
+            fixed);
+        continue;
+      }
+      if (marker.isEmpty()) {
+        continue;
+      }
+      int index = marker.get().index();
+      VersionRecord r = records.get(index);
+      if (r == null) {
+        continue;
+      }
+      if (!r.id().equals(marker.get().versionId())) {
+        boolean fixed = repair && files.deleteChecked(s.getPath(), false);
+        report(
+            s.getPath(),
+            "stale pending-aliases marker (its commit lost v"
+                + index
+                + " to another writer)"
+                + (fixed ? "; removed it" : "; 'artifact fsck --repair' or gc removes it"),
+            fixed);
+        continue;
+      }
+      if (repair) {
+        if (!deleted.contains(index) && r.aliases() != null) {
+          for (String alias : r.aliases()) {
+            files.replace(
+                Layout.alias(dir, alias),
+                new AliasRecord(
+                    Records.FORMAT, alias, index, r.id(), java.time.Instant.now().toString()));
+          }
+        }
+        files.deleteChecked(s.getPath(), false);
+      }
+      report(
+          s.getPath(),
+          "the aliases "
+              + r.aliases()
+              + " of v"
+              + index
+              + " were not written (its commit was interrupted; readers already show them)"
+              + (repair
+                  ? "; wrote them"
+                  : "; the next alias change or 'artifact fsck --repair'" + " writes them"),
+          repair);
     }
   }
 

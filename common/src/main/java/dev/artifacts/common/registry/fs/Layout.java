@@ -77,6 +77,23 @@ final class Layout {
     return new Path(collection, "collection.json");
   }
 
+  /**
+   * The tombstone of a collection whose deletion has begun; see {@link
+   * Records.CollectionTombstone}.
+   */
+  static Path collectionTombstone(Path collection) {
+    return new Path(collection, "collection-deleted.json");
+  }
+
+  /** Markers of commits whose requested aliases may not be written yet. */
+  static Path pendingAliases(Path collection) {
+    return new Path(collection, "pending-aliases");
+  }
+
+  static Path pendingAlias(Path collection, String versionId) {
+    return new Path(pendingAliases(collection), segment(versionId) + ".json");
+  }
+
   static Path versions(Path collection) {
     return new Path(collection, "versions");
   }

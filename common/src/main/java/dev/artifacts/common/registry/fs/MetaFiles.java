@@ -14,7 +14,9 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
 
 /**
  * Reads and writes the registry's small JSON files. Write-once files go through {@link
@@ -31,7 +33,8 @@ final class MetaFiles {
 
   /**
    * @param renameReplaces whether {@code rename} atomically replaces an existing target (POSIX);
-   *     otherwise the target is deleted first, leaving a short window in which it is absent
+   *     otherwise the target is deleted first, leaving a short window in which it is absent (HDFS
+   *     is the exception: it replaces atomically with {@code rename(..., OVERWRITE)})
    * @param directWrites replace a file by overwriting it in place: for object stores (S3), where a
    *     single PUT replaces the object atomically, while rename is a copy that refuses (S3A throws)
    *     an existing target
@@ -80,11 +83,32 @@ final class MetaFiles {
   }
 
   Optional<byte[]> readBytes(Path path) throws IOException {
-    try (InputStream in = fs.open(path)) {
-      return Optional.of(in.readAllBytes());
-    } catch (FileNotFoundException e) {
-      return Optional.empty();
+    for (int attempt = 1; ; attempt++) {
+      try (InputStream in = fs.open(path)) {
+        return Optional.of(in.readAllBytes());
+      } catch (FileNotFoundException e) {
+        return Optional.empty();
+      } catch (IOException e) {
+        // S3A pins the ETag it saw when opening: a small file replaced by a whole-object PUT
+        // (an alias or labels move) between its HEAD and GET fails the read. The new document is
+        // complete, so read again.
+        if (attempt >= MAX_CHANGED_READS || !isChangedWhileOpening(e)) {
+          throw e;
+        }
+      }
     }
+  }
+
+  private static final int MAX_CHANGED_READS = 5;
+
+  /** S3A's RemoteFileChangedException, matched by name: hadoop-aws is an optional dependency. */
+  private static boolean isChangedWhileOpening(IOException e) {
+    for (Class<?> c = e.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("org.apache.hadoop.fs.s3a.RemoteFileChangedException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static byte[] toJson(Object record) {
@@ -130,7 +154,12 @@ final class MetaFiles {
       try (FSDataOutputStream out = fs.create(temp, true)) {
         out.write(bytes);
       }
-      if (!renameOver(temp, path)) {
+      if (fs instanceof DistributedFileSystem hdfs) {
+        // HDFS's plain rename refuses an existing target; delete-then-rename would leave the file
+        // absent for a moment (readers race it, a crash in between loses it). Rename with
+        // OVERWRITE replaces it atomically in the NameNode.
+        hdfs.rename(temp, path, Options.Rename.OVERWRITE);
+      } else if (!renameOver(temp, path)) {
         if (renameReplaces) {
           throw new IOException("Cannot rename " + temp + " to " + path);
         }
@@ -189,6 +218,33 @@ final class MetaFiles {
                   + ": the filesystem refused (is the registry read-only?); nothing was removed"));
     }
     return false;
+  }
+
+  /**
+   * Removes a collection directory whose tombstone ({@link Layout#collectionTombstone}) is written:
+   * version records first (so no version can reappear), then everything else, then the tombstone,
+   * then the directory. Safe to repeat after being killed at any point.
+   */
+  void reclaimCollection(Path dir) {
+    Path tombstone = Layout.collectionTombstone(dir);
+    deleteChecked(Layout.versions(dir), true);
+    for (FileStatus child : listAll(dir)) {
+      if (!child.getPath().getName().equals(tombstone.getName())) {
+        deleteChecked(child.getPath(), true);
+      }
+    }
+    deleteChecked(tombstone, false);
+    deleteChecked(dir, true);
+  }
+
+  private List<FileStatus> listAll(Path dir) {
+    try {
+      return List.of(fs.listStatus(dir));
+    } catch (FileNotFoundException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + dir, e);
+    }
   }
 
   boolean exists(Path path) {

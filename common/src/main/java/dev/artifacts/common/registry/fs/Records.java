@@ -38,6 +38,9 @@ final class Records {
    * @param manifest registry-relative location of the manifest file
    * @param manifestMd5 base64 MD5 of the manifest file's bytes
    * @param sourceCollection for links: {@code entity/project/name} of the source collection
+   * @param aliases the aliases the commit (or link) requested, so that a writer killed between the
+   *     commit point and the alias files can be completed: see {@link PendingAliases}; {@code null}
+   *     when none were requested (and in records of older writers)
    */
   record VersionRecord(
       int format,
@@ -59,7 +62,8 @@ final class Records {
       String baseVersionId,
       String sourceCollection,
       Integer sourceVersionIndex,
-      String sourceId) {
+      String sourceId,
+      List<String> aliases) {
 
     boolean isLink() {
       return sourceCollection != null;
@@ -77,6 +81,23 @@ final class Records {
 
   /** {@code collections/<name>/deleted/vN.json}: the version is deleted; its index stays taken. */
   record Tombstone(int format, String versionId, String deletedAt) {}
+
+  /**
+   * {@code collections/<name>/collection-deleted.json}: the collection is being deleted. Written
+   * before anything is removed; while it exists readers see no collection, and the next write to
+   * the name, {@code deleteCollection} again, gc or {@code fsck --repair} finishes the removal (the
+   * tombstone goes last). A delete killed part-way is thus all or nothing for readers.
+   */
+  record CollectionTombstone(int format, String deletedAt) {}
+
+  /**
+   * {@code collections/<name>/pending-aliases/<id>.json}: a commit that requested aliases is about
+   * to create {@code versions/v<index>.json} with ID {@code versionId}; removed once the alias
+   * files are written. If the writer dies in between, readers show the version's requested aliases
+   * (from its record) as if applied, and the next alias-changing operation writes them. A marker
+   * whose index holds another version lost the race and is stale (gc and fsck remove it).
+   */
+  record PendingAliases(int format, int index, String versionId, String createdAt) {}
 
   /** {@code collections/<name>/aliases/<alias>.json}: which version carries the alias. */
   record AliasRecord(int format, String alias, int index, String versionId, String updatedAt) {}

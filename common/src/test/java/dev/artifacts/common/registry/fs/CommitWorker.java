@@ -17,10 +17,11 @@ import org.apache.hadoop.conf.Configuration;
  * <count>} commits {@code count} versions with content unique to this worker, printing each version
  * name on its own line.
  *
- * <p>{@code root} is a local path, or a URI ({@code s3a://bucket/prefix}). For {@code s3a://} the
- * system properties {@value #ENDPOINT}, {@value #ACCESS_KEY} and {@value #SECRET_KEY} name the
- * parent's S3Proxy, and the Hadoop configuration is built exactly as the parent's ({@link
- * S3ProxyServer#hadoopConf(URI, String, String)}).
+ * <p>{@code root} is a local path, or a URI ({@code s3a://bucket/prefix}, {@code
+ * hdfs://127.0.0.1:port/path}). For {@code s3a://} the system properties {@value #ENDPOINT},
+ * {@value #ACCESS_KEY} and {@value #SECRET_KEY} name the parent's S3Proxy, and the Hadoop
+ * configuration is built exactly as the parent's ({@link S3ProxyServer#hadoopConf(URI, String,
+ * String)}).
  *
  * <p>With {@code -D}{@value #GATE}{@code =stdin} the worker opens the registry, prints {@value
  * #READY} and waits for one line on stdin before committing, so that a parent can release all
@@ -66,6 +67,9 @@ public final class CommitWorker {
   }
 
   private static FileSystemRegistry open(String root) {
+    if (root.startsWith("hdfs://")) {
+      return FileSystemRegistry.open(root, new Configuration(), new FakeReferences());
+    }
     if (!root.startsWith("s3a://")) {
       return RegistryFixtures.open(Path.of(root), new FakeReferences());
     }

@@ -20,14 +20,31 @@ import org.apache.hadoop.util.Progressable;
  * racing writer at exactly that point), {@link #readOnly} makes it behave as a read-only mount does
  * for {@link RawLocalFileSystem} (delete, rename and mkdirs return false, create fails), and {@link
  * #diskFull} makes writes of data fail with the {@link FSError} the local filesystem throws then.
+ *
+ * <p>{@link #crashAt} simulates a process killed at its Nth filesystem change: every create,
+ * rename, delete, time change and put-if-absent counts as one change; the Nth and every later one
+ * throws {@link Crash} (an {@link Error}, so no {@code catch (RuntimeException)} in the registry
+ * can recover from it) without happening. Whatever reached the disk before stays, as after {@code
+ * kill -9}.
  */
-final class FaultyLocalFileSystem extends RawLocalFileSystem {
+public final class FaultyLocalFileSystem extends RawLocalFileSystem {
+  /** Thrown instead of the change at which the simulated process dies, and at every later one. */
+  public static final class Crash extends Error {
+    Crash(String message) {
+      super(message);
+    }
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger changes =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private volatile int crashAt = Integer.MAX_VALUE;
+  private volatile boolean crashed;
   volatile Consumer<org.apache.hadoop.fs.Path> beforeDelete = p -> {};
   volatile Consumer<org.apache.hadoop.fs.Path> beforeList = p -> {};
   volatile boolean readOnly;
   volatile boolean diskFull;
 
-  FaultyLocalFileSystem() {
+  public FaultyLocalFileSystem() {
     try {
       initialize(URI.create("file:///"), new Configuration());
     } catch (IOException e) {
@@ -35,8 +52,35 @@ final class FaultyLocalFileSystem extends RawLocalFileSystem {
     }
   }
 
+  /** Dies (throws {@link Crash}) at the {@code n}th change from now on (1 = the next one). */
+  public void crashAt(int n) {
+    changes.set(0);
+    crashed = false;
+    crashAt = n;
+  }
+
+  /** Changes counted since the last {@link #crashAt}, the one that crashed included. */
+  public int changes() {
+    return changes.get();
+  }
+
+  /** Whether the simulated process died. */
+  public boolean crashed() {
+    return crashed;
+  }
+
+  private void change(String what, org.apache.hadoop.fs.Path p) {
+    if (crashed) {
+      throw new Crash("already crashed; " + what + " " + p);
+    }
+    if (changes.incrementAndGet() >= crashAt) {
+      crashed = true;
+      throw new Crash("crashed at change " + crashAt + ": " + what + " " + p);
+    }
+  }
+
   /** A registry rooted at {@code root} on this filesystem. */
-  FileSystemRegistry registry(Path root) {
+  public FileSystemRegistry registry(Path root) {
     org.apache.hadoop.fs.Path rootPath = makeQualified(new org.apache.hadoop.fs.Path(root.toUri()));
     return new FileSystemRegistry(
         root.toUri().toString(),
@@ -48,6 +92,7 @@ final class FaultyLocalFileSystem extends RawLocalFileSystem {
           if (readOnly) {
             throw new java.nio.file.AccessDeniedException(path + ": Read-only file system");
           }
+          change("put-if-absent", path);
           return LocalPutIfAbsent.INSTANCE.create(fs, path, bytes);
         });
   }
@@ -55,6 +100,7 @@ final class FaultyLocalFileSystem extends RawLocalFileSystem {
   @Override
   public boolean delete(org.apache.hadoop.fs.Path p, boolean recursive) throws IOException {
     beforeDelete.accept(p);
+    change("delete", p);
     return !readOnly && super.delete(p, recursive);
   }
 
@@ -67,6 +113,7 @@ final class FaultyLocalFileSystem extends RawLocalFileSystem {
   @Override
   public boolean rename(org.apache.hadoop.fs.Path src, org.apache.hadoop.fs.Path dst)
       throws IOException {
+    change("rename to " + dst + " from", src);
     return !readOnly && super.rename(src, dst);
   }
 
@@ -88,6 +135,7 @@ final class FaultyLocalFileSystem extends RawLocalFileSystem {
     if (readOnly) {
       throw new IOException(p + ": Read-only file system");
     }
+    change("set times of", p);
     super.setTimes(p, mtime, atime);
   }
 
@@ -104,6 +152,7 @@ final class FaultyLocalFileSystem extends RawLocalFileSystem {
     if (readOnly) {
       throw new FileNotFoundException(f + " (Read-only file system)");
     }
+    change("create", f);
     return faulty(
         super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress));
   }
@@ -120,6 +169,7 @@ final class FaultyLocalFileSystem extends RawLocalFileSystem {
     if (readOnly) {
       throw new FileNotFoundException(f + " (Read-only file system)");
     }
+    change("create", f);
     return faulty(super.create(f, overwrite, bufferSize, replication, blockSize, progress));
   }
 
@@ -160,6 +210,7 @@ final class FaultyLocalFileSystem extends RawLocalFileSystem {
     if (readOnly) {
       throw new FileNotFoundException(f + " (Read-only file system)");
     }
+    change("create", f);
     return super.createNonRecursive(
         f, permission, flags, bufferSize, replication, blockSize, progress);
   }

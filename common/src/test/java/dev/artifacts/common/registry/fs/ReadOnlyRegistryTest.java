@@ -93,11 +93,11 @@ class ReadOnlyRegistryTest {
   }
 
   /**
-   * {@code delete --collection} killed after its tombstones (here: its first delete fails): nothing
-   * reads as a live version without its files, gc still runs, and the re-run finishes.
+   * {@code delete --collection} killed after its tombstone (here: its first delete fails): the
+   * collection reads as gone at once, never as versions without their files, and gc finishes it.
    */
   @Test
-  void aCollectionDeleteKilledPartWayLeavesOnlyDeletedVersions() throws IOException {
+  void aCollectionDeleteKilledPartWayReadsAsGoneAndGcFinishesIt() throws IOException {
     fs.readOnly = false;
     try (FileSystemRegistry registry = fs.registry(root)) {
       fs.beforeDelete =
@@ -108,13 +108,17 @@ class ReadOnlyRegistryTest {
           .hasMessageContaining("killed before deleting");
       fs.beforeDelete = p -> {};
 
-      assertThat(Files.exists(root.resolve("acme/p/collections/events/deleted/v0.json"))).isTrue();
+      // The tombstone came first: the whole collection reads as gone, nothing was removed yet.
+      assertThat(root.resolve("acme/p/collections/events/collection-deleted.json")).exists();
+      assertThat(root.resolve("acme/p/collections/events/versions/v0.json")).exists();
       assertThatThrownBy(() -> registry.resolve(EVENTS.withAlias("v0")))
-          .hasMessageContaining("it was deleted");
+          .hasMessageContaining("the collection does not exist");
+      assertThat(registry.collection(EVENTS)).isEmpty();
+      // gc finishes the delete, then reclaims the bodies.
       assertThat(registry.gc(Duration.ofHours(1), false).objectsRemoved()).isEqualTo(2);
-
-      registry.deleteCollection(EVENTS);
       assertThat(Files.exists(root.resolve("acme/p/collections/events"))).isFalse();
+      assertThatThrownBy(() -> registry.deleteCollection(EVENTS))
+          .hasMessageContaining("does not exist");
     }
   }
 }
