@@ -140,6 +140,10 @@ public final class ExistingData {
             .option(LogJob.OPTION, job.id)
             .mode(SaveMode.Append)
             .save();
+      } catch (RuntimeException e) {
+        // A registry error of the commit is reported as the registry raised it, not as Spark's
+        // wrapping of a failed write, as when the driver committed outside a query.
+        throw job.commitFailure() != null ? job.commitFailure() : e;
       } finally {
         job.close();
       }

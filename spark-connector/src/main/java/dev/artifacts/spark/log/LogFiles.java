@@ -1,5 +1,6 @@
 package dev.artifacts.spark.log;
 
+import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.manifest.EntryBatch;
 import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.options.ArtifactOptions;
@@ -136,11 +137,21 @@ public final class LogFiles implements TableProvider {
         }
         files += batch.size();
       }
-      job.committed(job.registry.commit(job.draft), files);
+      try {
+        job.committed(job.registry.commit(job.draft), files);
+      } catch (RuntimeException e) {
+        // Spark may wrap what the commit throws; ExistingData rethrows it as it was.
+        job.commitFailed(e);
+        throw e;
+      }
     }
 
     @Override
     public void abort(WriterCommitMessage[] messages) {
+      if (job.commitFailure() instanceof ArtifactException.CommitStateUnknown) {
+        // A committed version may use the uploaded bodies.
+        return;
+      }
       if (job.uploads != null) {
         // Bodies already stored are content-addressed and possibly shared: left to gc.
         job.registry.abandonUpload(job.uploads);

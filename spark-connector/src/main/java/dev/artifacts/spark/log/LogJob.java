@@ -45,6 +45,7 @@ final class LogJob {
 
   private volatile CommitResult result;
   private volatile int fileCount;
+  private volatile RuntimeException commitFailure;
 
   LogJob(
       String id,
@@ -104,6 +105,15 @@ final class LogJob {
   void committed(CommitResult result, int fileCount) {
     this.fileCount = fileCount;
     this.result = result;
+  }
+
+  void commitFailed(RuntimeException failure) {
+    this.commitFailure = failure;
+  }
+
+  /** What the registry's commit threw, or null. */
+  RuntimeException commitFailure() {
+    return commitFailure;
   }
 
   /** The commit's result, or null before the commit. */
