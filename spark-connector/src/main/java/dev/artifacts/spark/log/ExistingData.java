@@ -113,7 +113,6 @@ public final class ExistingData {
       job =
           new LogJob(
               UUID.randomUUID().toString(),
-              source,
               root.toString(),
               rootUri,
               root.getFileSystem(conf.value()).makeQualified(root).toUri(),

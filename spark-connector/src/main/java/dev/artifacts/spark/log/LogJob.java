@@ -27,8 +27,10 @@ final class LogJob {
   private static final Map<String, LogJob> OPEN = new ConcurrentHashMap<>();
 
   final String id;
-  final String source;
+
+  /** The source as Hadoop lists it, and the URI prefix of its references. */
   final String root;
+
   final String rootUri;
 
   /** The qualified source location (for naming it as a lineage dataset). */
@@ -49,7 +51,6 @@ final class LogJob {
 
   LogJob(
       String id,
-      String source,
       String root,
       String rootUri,
       URI location,
@@ -62,7 +63,6 @@ final class LogJob {
       List<FileBatch> slices,
       Broadcast<SerializableConfiguration> conf) {
     this.id = Objects.requireNonNull(id, "id is null");
-    this.source = source;
     this.root = root;
     this.rootUri = rootUri;
     this.location = location;
