@@ -2,8 +2,6 @@ package dev.artifacts.spark.log;
 
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.concurrent.Parallel;
-import dev.artifacts.common.manifest.EntryBatch;
-import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.options.ArtifactOptions;
 import dev.artifacts.common.reference.FileUris;
@@ -19,12 +17,13 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
@@ -35,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * work spread over the executors: the driver lists the top level of the source; its subdirectories
  * are listed recursively by a driver thread pool when few, by a Spark job when many; executors then
  * hash the files (copying them into the registry, or referencing them in place) and send back
- * manifest entries; the driver commits one version.
+ * manifest entries; the driver commits one version. The hashing and the commit run as one Spark SQL
+ * query ({@link SourceFiles} appended to {@link LogFiles}), so lineage listeners such as
+ * OpenLineage's see the source location as its input and the logged version as its output.
  *
  * <p>Entries keep every file, as W&amp;B's {@code add_dir} does (including {@code _SUCCESS}
  * markers); their paths are relative to the source. With {@code storage=reference}, digests follow
@@ -95,7 +96,7 @@ public final class ExistingData {
     // Broadcast, as Spark's file scans do: serialized once, and deserialized once per executor
     // instead of once per task (a Hadoop configuration is about 100 KB of properties).
     Broadcast<SerializableConfiguration> sharedConf = jsc.broadcast(conf);
-    int fileCount = 0;
+    LogJob job;
     try {
       int threshold = spark.sessionState().conf().parallelPartitionDiscoveryThreshold();
       List<ListedFile> all = listAll(jsc, listing, parallelism, threshold, sharedConf, path);
@@ -109,38 +110,58 @@ public final class ExistingData {
       // slice per task, so no core waits on an unlucky listing partition at the end.
       List<FileBatch> slices =
           HashSlices.balance(all, jsc.defaultParallelism()).stream().map(FileBatch::of).toList();
-      JavaRDD<EntryBatch> batches =
-          jsc.parallelize(slices, Math.max(1, slices.size()))
-              .map(
-                  slice ->
-                      FileTasks.hashAll(
-                          slice.files().iterator(),
-                          root.toString(),
-                          rootUri,
-                          storage,
-                          registryUri,
-                          uploads,
-                          sharedConf.value()));
-      for (EntryBatch batch : batches.collect()) {
-        for (ManifestEntry entry : batch.entries()) {
-          if (entry.isReference()) {
-            draft.addEntry(entry);
-          } else {
-            draft.addStoredEntry(entry);
-          }
-        }
-        fileCount += batch.size();
+      job =
+          new LogJob(
+              UUID.randomUUID().toString(),
+              root.toString(),
+              rootUri,
+              root.getFileSystem(conf.value()).makeQualified(root).toUri(),
+              path,
+              storage,
+              registryUri,
+              registry,
+              draft,
+              uploads,
+              slices,
+              sharedConf);
+      job.open();
+      try {
+        // A SQL query (source files appended to the artifact) rather than an RDD job, so that
+        // lineage listeners see its plan: OpenLineage names the source location as the input and
+        // the committed version as the output. The tasks are the slices above, as before.
+        spark
+            .read()
+            .format(SourceFiles.class.getName())
+            .option(LogJob.OPTION, job.id)
+            .load()
+            .write()
+            .format(LogFiles.class.getName())
+            .option(LogJob.OPTION, job.id)
+            .mode(SaveMode.Append)
+            .save();
+      } catch (RuntimeException e) {
+        // A registry error of the commit is reported as the registry raised it, not as Spark's
+        // wrapping of a failed write, as when the driver committed outside a query.
+        throw job.commitFailure() != null ? job.commitFailure() : e;
+      } finally {
+        job.close();
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot log " + source + " as " + path, e);
     } finally {
       // Not blocking: executors drop their copies when they get to it.
       sharedConf.destroy();
     }
-    CommitResult result = registry.commit(draft);
+    CommitResult result = job.result();
+    if (result == null) {
+      throw new IllegalStateException(
+          "Cannot log " + source + " as " + path + ": the logging query committed no version");
+    }
     LOG.info(
         "Logged {} as {} ({} files, {}) in {} ms",
         source,
         result.version(),
-        fileCount,
+        job.fileCount(),
         storage == ArtifactOptions.Storage.REFERENCE ? "referenced" : "copied",
         (System.nanoTime() - start) / 1_000_000);
     return result;

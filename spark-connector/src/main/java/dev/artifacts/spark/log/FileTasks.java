@@ -20,7 +20,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.Iterator;
 import java.util.List;
 import okhttp3.OkHttpClient;
 import org.apache.hadoop.fs.FileSystem;
@@ -98,48 +97,41 @@ final class FileTasks {
     return sb.toString();
   }
 
-  /** Hashes (and stores or references) the files of one task; entries go back in one batch. */
-  static EntryBatch hashAll(
-      Iterator<ListedFile> files,
-      String root,
-      String rootUri,
-      ArtifactOptions.Storage storage,
-      String registryUri,
-      UploadSession session,
-      SerializableConfiguration conf)
-      throws IOException {
-    TaskUploads uploads =
-        storage == ArtifactOptions.Storage.FILES
-            ? SparkRegistries.open(registryUri, conf.value()).taskUploads(session)
-            : null;
-    try {
-      List<ManifestEntry> out = hashAll(files, root, rootUri, storage, uploads, conf);
-      if (uploads != null) {
-        // The copies reach the registry here (W&B: announced and uploaded by this task).
-        uploads.finish();
-      }
-      return EntryBatch.of(out);
-    } finally {
-      if (uploads != null) {
-        uploads.close();
-      }
-    }
-  }
+  /**
+   * Hashes (and stores or references) the files of one task, one at a time as they arrive; the
+   * entries go back to the driver in one batch. Opened by the task, closed by it.
+   */
+  static final class Hasher implements AutoCloseable {
+    private final String rootUri;
+    private final ArtifactOptions.Storage storage;
+    private final SerializableConfiguration conf;
+    private final TaskUploads uploads;
+    private final FileSystem fs;
+    private final String qualifiedRoot;
+    private final List<ManifestEntry> out = new ArrayList<>();
 
-  private static List<ManifestEntry> hashAll(
-      Iterator<ListedFile> files,
-      String root,
-      String rootUri,
-      ArtifactOptions.Storage storage,
-      TaskUploads uploads,
-      SerializableConfiguration conf)
-      throws IOException {
-    Path rootPath = new Path(root);
-    FileSystem fs = rootPath.getFileSystem(conf.value());
-    String qualifiedRoot = fs.makeQualified(rootPath).toString();
-    List<ManifestEntry> out = new ArrayList<>();
-    while (files.hasNext()) {
-      String file = files.next().path();
+    Hasher(
+        String root,
+        String rootUri,
+        ArtifactOptions.Storage storage,
+        String registryUri,
+        UploadSession session,
+        SerializableConfiguration conf)
+        throws IOException {
+      this.rootUri = rootUri;
+      this.storage = storage;
+      this.conf = conf;
+      Path rootPath = new Path(root);
+      this.fs = rootPath.getFileSystem(conf.value());
+      this.qualifiedRoot = fs.makeQualified(rootPath).toString();
+      this.uploads =
+          storage == ArtifactOptions.Storage.FILES
+              ? SparkRegistries.open(registryUri, conf.value()).taskUploads(session)
+              : null;
+    }
+
+    /** Hashes one listed file (its qualified Hadoop path string). */
+    void add(String file) throws IOException {
       String rel = relative(qualifiedRoot, file);
       if (storage == ArtifactOptions.Storage.REFERENCE) {
         String uri = rel.isEmpty() ? rootUri : rootUri + "/" + rel;
@@ -149,7 +141,22 @@ final class FileTasks {
         out.add(store(fs, new Path(file), rel.isEmpty() ? new Path(file).getName() : rel, uploads));
       }
     }
-    return out;
+
+    /** The entries of every file added; the copies reach the registry here. */
+    EntryBatch finish() throws IOException {
+      if (uploads != null) {
+        // W&B: announced and uploaded by this task.
+        uploads.finish();
+      }
+      return EntryBatch.of(out);
+    }
+
+    @Override
+    public void close() {
+      if (uploads != null) {
+        uploads.close();
+      }
+    }
   }
 
   /** Copies one file into the registry, hashing it while copying (it is read once). */

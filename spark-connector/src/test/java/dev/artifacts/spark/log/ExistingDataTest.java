@@ -180,6 +180,19 @@ class ExistingDataTest {
   }
 
   @Test
+  void aTypeConflictFailsBeforeAnyTaskWithTheRegistrysError() {
+    ExistingData.log(spark, data.toString(), "acme/etl/typed", options("reference"));
+    Map<String, String> model = new java.util.HashMap<>(options("reference"));
+    model.put("type", "model");
+    TASKS.set(0);
+    assertThatThrownBy(() -> ExistingData.log(spark, data.toString(), "acme/etl/typed", model))
+        .isInstanceOf(ArtifactException.InvalidInput.class)
+        .hasMessageContaining("acme/etl/typed")
+        .hasMessageContaining("type 'model'");
+    assertThat(TASKS.get()).isZero();
+  }
+
+  @Test
   void badInputFailsBeforeAnyTaskRuns() {
     TASKS.set(0);
     assertThatThrownBy(

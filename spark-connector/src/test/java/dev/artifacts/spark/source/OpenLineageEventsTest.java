@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
+import dev.artifacts.common.registry.CommitResult;
 import dev.artifacts.spark.ArtifactWriter;
+import dev.artifacts.spark.log.ExistingData;
+import io.openlineage.client.utils.DatasetIdentifier;
+import io.openlineage.client.utils.filesystem.FilesystemDatasetUtils;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real OpenLineage Spark listener (file transport) names our datasets: a job that reads one
  * artifact version and writes another emits an event whose inputs and outputs carry both, with
- * namespace (the registry URI), name ({@code entity/project/name}) and version facet.
+ * namespace (the registry URI), name ({@code entity/project/name}) and version facet. Logging
+ * existing data names the source location (as OpenLineage names paths) as the input and the logged
+ * version as the output.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenLineageEventsTest {
@@ -111,10 +117,91 @@ class OpenLineageEventsTest {
     assertEventWith(dataset("acme/p/raw", "v1"), dataset("acme/p/sql-out", "v0"));
   }
 
+  @Test
+  void existingDataLoggedByCopyNamesTheSourceAndTheVersion() throws Exception {
+    Path source = existingData("copied");
+    CommitResult result =
+        ExistingData.log(
+            spark, source.toString(), "acme/p/logged-copy", Map.of("storage", "files"));
+
+    assertCompleteEventWith(
+        location(source), dataset("acme/p/logged-copy", result.version().version()));
+  }
+
+  @Test
+  void existingDataLoggedByReferenceNamesTheSourceAndTheVersion() throws Exception {
+    Path source = existingData("referenced");
+    ExistingData.log(
+        spark, source.toUri().toString(), "acme/p/logged-refs", Map.of("storage", "reference"));
+    // A second version, so that the event must name the one this logging committed.
+    Files.writeString(source.resolve("more.txt"), "more\n");
+    CommitResult result =
+        ExistingData.log(
+            spark, source.toUri().toString(), "acme/p/logged-refs", Map.of("storage", "reference"));
+    assertThat(result.version().version()).isEqualTo("v1");
+
+    assertCompleteEventWith(location(source), dataset("acme/p/logged-refs", "v1"));
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
 
   private Map<String, String> dataset(String name, String version) {
     return Map.of("namespace", uri, "name", name, "version", version);
+  }
+
+  /** A directory of a few files, two levels deep, with a Spark-style marker file. */
+  private Path existingData(String name) throws IOException {
+    Path dir = tmp.resolve("existing-" + name);
+    Files.createDirectories(dir.resolve("day=1"));
+    Files.writeString(dir.resolve("day=1/part-0.csv"), "a,b\n1,2\n");
+    Files.writeString(dir.resolve("top.txt"), "top\n");
+    Files.writeString(dir.resolve("_SUCCESS"), "");
+    return dir;
+  }
+
+  /** How OpenLineage itself names a location (its filesystem naming), without a version. */
+  private static Map<String, String> location(Path dir) {
+    DatasetIdentifier id =
+        FilesystemDatasetUtils.fromLocation(new org.apache.hadoop.fs.Path(dir.toUri()).toUri());
+    return Map.of("namespace", id.getNamespace(), "name", id.getName());
+  }
+
+  /**
+   * Like {@link #assertEventWith}, for a {@code COMPLETE} event and an input matched by namespace
+   * and name only (a location has no version).
+   */
+  private void assertCompleteEventWith(Map<String, String> input, Map<String, String> output)
+      throws Exception {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    List<JsonNode> all = List.of();
+    while (System.nanoTime() < deadline) {
+      all = readEvents();
+      for (JsonNode event : all) {
+        if ("COMPLETE".equals(event.path("eventType").asText())
+            && containsName(event.path("inputs"), input)
+            && contains(event.path("outputs"), output)) {
+          return;
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(
+        "No COMPLETE OpenLineage event with input "
+            + input
+            + " and output "
+            + output
+            + "; seen:\n"
+            + summaries(all));
+  }
+
+  private static boolean containsName(JsonNode datasets, Map<String, String> expected) {
+    for (JsonNode d : datasets) {
+      if (expected.get("namespace").equals(d.path("namespace").asText())
+          && expected.get("name").equals(d.path("name").asText())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -135,8 +222,18 @@ class OpenLineageEventsTest {
       }
       Thread.sleep(200);
     }
+    throw new AssertionError(
+        "No OpenLineage event with input "
+            + input
+            + " and output "
+            + output
+            + "; seen:\n"
+            + summaries(all));
+  }
+
+  private static List<String> summaries(List<JsonNode> events) {
     List<String> seen = new ArrayList<>();
-    for (JsonNode e : all) {
+    for (JsonNode e : events) {
       seen.add(
           e.path("eventType").asText()
               + " "
@@ -146,8 +243,7 @@ class OpenLineageEventsTest {
               + " outputs="
               + names(e.path("outputs")));
     }
-    throw new AssertionError(
-        "No OpenLineage event with input " + input + " and output " + output + "; seen:\n" + seen);
+    return seen;
   }
 
   private List<JsonNode> readEvents() throws IOException {
@@ -180,7 +276,9 @@ class OpenLineageEventsTest {
     List<String> out = new ArrayList<>();
     for (JsonNode d : datasets) {
       out.add(
-          d.path("name").asText()
+          d.path("namespace").asText()
+              + " "
+              + d.path("name").asText()
               + "@"
               + d.path("facets").path("version").path("datasetVersion").asText("-"));
     }
