@@ -182,7 +182,8 @@ class ArtifactReadTest {
 
     assertThatThrownBy(() -> read("acme/p/gzcsv"))
         .hasMessageContaining("Cannot read acme/p/gzcsv:v0: entry 'part-")
-        .hasMessageContaining("is a compressed csv file stored by content digest");
+        .hasMessageContaining(
+            "is a compressed file stored by content digest, where Spark's csv reader");
   }
 
   // ---- pruning and pushdown ------------------------------------------------------------------
