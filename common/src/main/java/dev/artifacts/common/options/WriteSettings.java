@@ -71,14 +71,7 @@ public record WriteSettings(
         List.copyOf(
             Names.normalizeAliases(required(aliases, ArtifactOptions.ALIASES, artifact), artifact));
     for (String alias : aliases) {
-      if (Names.versionIndex(alias).isPresent()) {
-        throw new ArtifactException.InvalidInput(
-            "Invalid alias '"
-                + alias
-                + "' for "
-                + artifact
-                + ": version aliases (vN) are assigned by the registry; choose another alias");
-      }
+      Names.rejectVersionAlias(alias, artifact);
     }
     tags =
         List.copyOf(Names.normalizeTags(required(tags, ArtifactOptions.TAGS, artifact), artifact));

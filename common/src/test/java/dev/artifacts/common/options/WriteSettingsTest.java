@@ -95,8 +95,8 @@ class WriteSettingsTest {
   void labelRules() {
     assertThatThrownBy(() -> parse("aliases", "v3"))
         .hasMessage(
-            "Invalid alias 'v3' for acme/etl/events: version aliases (vN) are assigned by the"
-                + " registry; choose another alias");
+            "Invalid alias 'v3' for acme/etl/events: version aliases are assigned by the registry;"
+                + " choose another alias");
     assertThatThrownBy(() -> parse("aliases", "v:1"))
         .hasMessageStartingWith("Invalid alias 'v:1' for acme/etl/events");
     assertThatThrownBy(() -> parse("tags", "ok,bad/tag"))
