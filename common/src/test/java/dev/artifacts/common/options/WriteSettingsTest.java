@@ -114,6 +114,20 @@ class WriteSettingsTest {
         .hasMessageStartingWith("Invalid option run=' ' for acme/etl/events: it must not be blank");
   }
 
+  /** Spark ships the settings to executors, Flink with the job graph. */
+  @Test
+  void survivesJavaSerialization() throws Exception {
+    WriteSettings s =
+        parse(
+            "aliases", "prod",
+            "tags", "nightly",
+            "metadata", "{\"rows\": 3, \"nested\": {\"a\": [1, 2]}}",
+            "storage", "reference",
+            "location", "hdfs://nn:8020/data/events/",
+            "run", "etl");
+    assertThat(dev.artifacts.common.testing.JavaSerialization.roundTrip(s)).isEqualTo(s);
+  }
+
   @Test
   void typedConstructionChecksTheSameRules() {
     assertThatThrownBy(
