@@ -23,6 +23,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
@@ -39,7 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The engines name their part files differently ({@code part-00000-000.txt} versus {@code
  * part-…-0-0.txt}), so the entries are compared member by member with the file name taken out of
  * {@code ref}: digest, size and extra must be equal and {@code ref} must be the same URI form of
- * the same directory.
+ * the same directory. Then the two manifest files the registry stored are compared byte for byte
+ * with each engine's own file name (the entry path and the last segment of {@code ref}) replaced by
+ * one placeholder: everything else — member order, digest form, size, extra, the URI form of the
+ * directory, the storage policy — must be identical. On {@code file:}, {@code s3a:} (S3Proxy) and
+ * {@code hdfs:} (a MiniDFSCluster the test starts on 127.0.0.1).
  */
 class CrossEngineReferenceWriteTest {
   private static final int LINES = 500;
@@ -111,6 +116,7 @@ class CrossEngineReferenceWriteTest {
             assertThat(actual.replace("\"", "")).isEqualTo(etag);
           }
         }
+        assertSameManifest("cross/s3/spark", "cross/s3/flink");
       } finally {
         org.apache.flink.core.fs.FileSystem.initialize(
             new org.apache.flink.configuration.Configuration(), null);
@@ -149,6 +155,84 @@ class CrossEngineReferenceWriteTest {
       assertThat(Files.readAllBytes(out.resolve(name))).isEqualTo(expected);
       assertThat(e.ref()).isEqualTo(FileUris.pythonUri(out.resolve(name).toString()));
     }
+    assertSameManifest("cross/ref/spark", "cross/ref/flink");
+  }
+
+  @Test
+  void sparkAndFlinkWriteTheSameManifestForTheSameHdfsFile() throws Exception {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
+    // Loopback only, ephemeral ports.
+    conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
+    conf.set("dfs.namenode.http-address", "127.0.0.1:0");
+    conf.set("dfs.datanode.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.http.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
+    MiniDFSCluster cluster =
+        new MiniDFSCluster.Builder(conf).numDataNodes(1).checkDataNodeAddrConfig(true).build();
+    try {
+      cluster.waitActive();
+      String location = cluster.getURI().toString() + "/shared/out";
+      List<String> lines = lines();
+      writeWithSpark("cross/hdfs/spark", location, lines);
+      writeWithFlink(
+          "cross/hdfs/flink", location, new org.apache.flink.configuration.Configuration());
+
+      ManifestEntry fromSpark = onlyEntry("cross/hdfs/spark:latest");
+      ManifestEntry fromFlink = onlyEntry("cross/hdfs/flink:latest");
+      byte[] expected = String.join("\n", lines).concat("\n").getBytes(UTF_8);
+      assertThat(fromSpark.digest()).isEqualTo(Digests.md5Base64(expected));
+      assertThat(fromFlink.digest()).isEqualTo(fromSpark.digest());
+      assertThat(fromFlink.size()).isEqualTo(fromSpark.size()).isEqualTo((long) expected.length);
+      String dirRef = location + "/";
+      org.apache.hadoop.fs.FileSystem fs = cluster.getFileSystem();
+      for (ManifestEntry e : List.of(fromSpark, fromFlink)) {
+        assertThat(e.ref()).startsWith(dirRef);
+        String name = e.ref().substring(dirRef.length());
+        assertThat(name).doesNotContain("/");
+        try (java.io.InputStream in = fs.open(new org.apache.hadoop.fs.Path(e.ref()))) {
+          assertThat(in.readAllBytes()).isEqualTo(expected);
+        }
+      }
+      assertSameManifest("cross/hdfs/spark", "cross/hdfs/flink");
+    } finally {
+      cluster.shutdown();
+    }
+  }
+
+  /**
+   * The stored manifest files of the two collections' only versions are identical byte for byte
+   * once each engine's file name is replaced by one placeholder.
+   */
+  private static void assertSameManifest(String sparkCollection, String flinkCollection)
+      throws Exception {
+    String spark = canonicalManifest(sparkCollection);
+    String flink = canonicalManifest(flinkCollection);
+    assertThat(spark).contains("\"<file>\"").contains("/<file>\"");
+    assertThat(flink).isEqualTo(spark);
+  }
+
+  /** The stored manifest text of the collection's latest version, its file name replaced. */
+  private static String canonicalManifest(String collection) throws Exception {
+    ManifestEntry entry = onlyEntry(collection + ":latest");
+    String name = entry.ref().substring(entry.ref().lastIndexOf('/') + 1);
+    ArtifactPath path = ArtifactPath.parse(collection);
+    Path manifests =
+        Path.of(registry)
+            .resolve(path.entity())
+            .resolve(path.project())
+            .resolve("collections")
+            .resolve(path.name())
+            .resolve("manifests");
+    List<Path> files;
+    try (java.util.stream.Stream<Path> s = Files.list(manifests)) {
+      files = s.filter(f -> f.toString().endsWith(".json")).toList();
+    }
+    assertThat(files).as("manifest files of %s", collection).hasSize(1);
+    String text = Files.readString(files.get(0), UTF_8);
+    // The physical name first: the logical path may be a part of it.
+    return text.replace("/" + name + "\"", "/<file>\"")
+        .replace("\"" + entry.path() + "\"", "\"<file>\"");
   }
 
   private static List<String> lines() {

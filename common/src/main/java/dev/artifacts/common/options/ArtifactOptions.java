@@ -116,7 +116,7 @@ public final class ArtifactOptions {
     try {
       return JSON.readValue(value, new TypeReference<Map<String, Object>>() {});
     } catch (IOException e) {
-      throw invalid(artifact, METADATA, value, "expected a JSON object");
+      throw invalid(artifact, METADATA, value, "expected a JSON object such as {\"rows\": 3}");
     }
   }
 

@@ -9,7 +9,9 @@ import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.CommitResult;
 import dev.artifacts.common.registry.ContentStore;
 import dev.artifacts.common.registry.RunInfo;
+import dev.artifacts.common.registry.UploadSession;
 import dev.artifacts.common.registry.VersionQuery;
+import dev.artifacts.common.registry.WriteDrafts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -136,49 +138,23 @@ final class ArtifactCommitter implements Committer<ArtifactCommittable> {
     ArtifactPath artifact = config.artifact();
     ContentStore store = r.contentStore(artifact.entity(), artifact.project());
     List<ManifestEntry> entries = StagedManifests.read(store, artifact, c);
-    Optional<ArtifactVersion> latest = r.find(artifact.withAlias(ArtifactPath.LATEST));
-    if (latest.isPresent() && !latest.get().type().equals(config.type())) {
-      throw new ArtifactException.InvalidInput(
-          "Cannot commit to "
-              + artifact
-              + ": the collection holds type '"
-              + latest.get().type()
-              + "' but the sink writes type '"
-              + config.type()
-              + "'; set the type to match or write to another artifact");
-    }
     // Each checkpoint appends: re-applied onto the latest version at commit, so a version another
     // writer committed meanwhile keeps its files.
-    ArtifactDraft draft =
-        (latest.isPresent() ? r.newDraft(latest.get()) : r.newDraft(artifact, config.type()))
-            .rebaseOnLatest();
-    for (ManifestEntry e : entries) {
-      if (e.isReference()) {
-        draft.addEntry(e);
-      } else {
-        draft.addStoredEntry(e);
-      }
-    }
-    if (config.description() != null) {
-      draft.description(config.description());
-    }
-    if (!config.metadataOrEmpty().isEmpty()) {
-      draft.metadata(config.metadataOrEmpty());
-    }
-    if (!config.tags().isEmpty()) {
-      draft.tags(config.tags());
-    }
-    draft.aliases(config.aliases());
-    draft.run(run);
+    ArtifactDraft draft = WriteDrafts.start(r, config.settings(), WriteDrafts.Base.APPEND);
+    WriteDrafts.addWritten(draft, entries);
     // Finish the pending version this checkpoint's writers uploaded into (W&B), if they met there.
-    draft.uploadSession(
+    UploadSession uploads =
         r.beginUpload(
-            artifact, draft.type(), ArtifactWriter.uploadKey(c.jobId(), c.checkpointId())));
-    draft.commitProperties(
+            artifact, draft.type(), ArtifactWriter.uploadKey(c.jobId(), c.checkpointId()));
+    WriteDrafts.applySettings(
+        draft,
+        config.settings(),
+        run,
         Map.of(
             SinkConfig.JOB_ID, c.jobId(),
             SinkConfig.OPERATOR_ID, c.operatorId(),
-            SinkConfig.CHECKPOINT_ID, Long.toString(c.checkpointId())));
+            SinkConfig.CHECKPOINT_ID, Long.toString(c.checkpointId())),
+        uploads);
     return r.commit(draft);
   }
 

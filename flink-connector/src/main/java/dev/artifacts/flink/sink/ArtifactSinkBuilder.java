@@ -2,9 +2,8 @@ package dev.artifacts.flink.sink;
 
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.name.ArtifactPath;
-import dev.artifacts.common.name.Names;
 import dev.artifacts.common.options.ArtifactOptions;
-import java.net.URI;
+import dev.artifacts.common.options.WriteSettings;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,14 +161,19 @@ public final class ArtifactSinkBuilder<IN> {
       throw invalid("Cannot build a sink for " + a + ": no registry; call setRegistry(uri)");
     }
     dev.artifacts.flink.HadoopClasspath.require(registry, "the sink of " + a);
-    if (type == null || type.isBlank()) {
-      throw invalid("Invalid type '" + type + "' for " + a + ": it must not be empty");
-    }
-    Names.validateType(type, path.name(), path);
-    List<String> cleanAliases = Names.normalizeAliases(requireList(aliases, "aliases", a), path);
-    List<String> cleanTags = Names.normalizeTags(requireList(tags, "tags", a), path);
-    LinkedHashMap<String, Object> cleanMetadata =
-        new LinkedHashMap<>(Names.normalizeMetadata(metadata == null ? Map.of() : metadata, path));
+    WriteSettings settings =
+        new WriteSettings(
+            path,
+            type == null ? "" : type,
+            aliases,
+            tags,
+            description,
+            metadata == null || metadata.isEmpty()
+                ? null
+                : new LinkedHashMap<String, Object>(metadata),
+            storage,
+            location,
+            runName);
     if (encoder != null && bulkFormat != null) {
       throw invalid(
           "Invalid format for "
@@ -191,27 +195,13 @@ public final class ArtifactSinkBuilder<IN> {
               + a
               + ": use letters, digits, '.', '_' or '-' without a leading dot, e.g. 'csv'");
     }
-    if (storage == null) {
-      throw invalid("Invalid storage 'null' for " + a + ": use 'files' or 'reference'");
-    }
-    String cleanLocation = null;
-    if (storage == ArtifactOptions.Storage.REFERENCE) {
-      cleanLocation = checkLocation(a);
-    } else if (location != null) {
-      throw invalid(
-          "Invalid location '"
-              + location
-              + "' for "
-              + a
-              + ": a location is only used with storage=reference; remove it or set"
-              + " setStorage(\"reference\")");
+    if (settings.locationIsPath()) {
+      // Flink resolves a bare path on the task managers' local file system.
+      settings = settings.withLocation("file://" + settings.location());
     }
     if (policy == null) {
       throw invalid(
           "Invalid version policy 'null' for " + a + ": use PER_CHECKPOINT or END_OF_INPUT");
-    }
-    if (runName != null && runName.isBlank()) {
-      throw invalid("Invalid run name '" + runName + "' for " + a + ": it must not be blank");
     }
     RegistryFactory factory =
         registryFactory != null ? registryFactory : RegistryFactory.byUri(registry.trim());
@@ -219,20 +209,12 @@ public final class ArtifactSinkBuilder<IN> {
         new SinkConfig<>(
             factory,
             registry.trim(),
-            path,
-            type,
-            cleanAliases,
-            cleanTags,
-            cleanMetadata,
-            description,
+            settings,
             encoder,
             bulkFormat,
             extension,
             partitioner,
-            storage,
-            cleanLocation,
-            policy,
-            runName));
+            policy));
   }
 
   private ArtifactPath parseArtifact() {
@@ -256,50 +238,6 @@ public final class ArtifactSinkBuilder<IN> {
               + "\"))");
     }
     return path;
-  }
-
-  private String checkLocation(String a) {
-    if (location == null || location.isBlank()) {
-      throw invalid(
-          "Cannot build a sink for "
-              + a
-              + ": storage=reference needs a location; call setLocation(\"file:///data/out\")");
-    }
-    URI uri;
-    try {
-      uri = new URI(location.trim());
-    } catch (Exception e) {
-      throw invalid("Invalid location '" + location + "' for " + a + ": it is not a URI");
-    }
-    if (uri.getScheme() == null) {
-      if (!location.trim().startsWith("/")) {
-        throw invalid(
-            "Invalid location '"
-                + location
-                + "' for "
-                + a
-                + ": use an absolute path or a URI such as file:///data/out or s3://bucket/prefix");
-      }
-      uri = URI.create("file://" + location.trim());
-    }
-    if (uri.getQuery() != null || uri.getFragment() != null) {
-      throw invalid(
-          "Invalid location '"
-              + location
-              + "' for "
-              + a
-              + ": it must not have a query or fragment");
-    }
-    String s = uri.toString();
-    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
-  }
-
-  private static List<String> requireList(List<String> values, String what, String a) {
-    if (values == null) {
-      throw new ArtifactException.InvalidInput(
-          "Invalid " + what + " 'null' for " + a + ": pass an empty list for none");
-    }
-    return values;
   }
 
   private String artifactForMessages() {

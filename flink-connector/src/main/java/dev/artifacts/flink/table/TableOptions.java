@@ -4,6 +4,7 @@ import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.name.Names;
 import dev.artifacts.common.options.ArtifactOptions;
+import dev.artifacts.common.options.WriteSettings;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Map;
@@ -61,34 +62,7 @@ final class TableOptions implements Serializable {
               + artifact.alias()
               + "' to move an alias to them");
     }
-    ArtifactOptions.Storage storage = storage();
-    String location = raw.get(ArtifactOptions.LOCATION);
-    if (storage == ArtifactOptions.Storage.REFERENCE && (location == null || location.isBlank())) {
-      throw invalid(
-          ArtifactOptions.STORAGE,
-          "reference",
-          "storage 'reference' writes the data files to a directory of yours; set 'location' to"
-              + " its URI, e.g. 'file:///data/events' or 's3a://bucket/events'");
-    }
-    if (storage == ArtifactOptions.Storage.FILES && location != null) {
-      throw invalid(
-          ArtifactOptions.LOCATION,
-          location,
-          "a location is only used with 'storage' = 'reference'; remove it or set the storage");
-    }
-    metadata();
-    String aliases = raw.get(ArtifactOptions.ALIASES);
-    try {
-      Names.normalizeAliases(ArtifactOptions.list(aliases), artifact);
-    } catch (ArtifactException.InvalidInput e) {
-      throw invalid(ArtifactOptions.ALIASES, aliases, e.getMessage());
-    }
-    String tags = raw.get(ArtifactOptions.TAGS);
-    try {
-      Names.normalizeTags(ArtifactOptions.list(tags), artifact);
-    } catch (ArtifactException.InvalidInput e) {
-      throw invalid(ArtifactOptions.TAGS, tags, e.getMessage());
-    }
+    writeSettings();
     if (raw.containsKey(ArtifactOptions.VERSION_AS_OF)) {
       throw invalid(
           ArtifactOptions.VERSION_AS_OF,
@@ -142,22 +116,26 @@ final class TableOptions implements Serializable {
     return raw.get(key);
   }
 
-  ArtifactOptions.Storage storage() {
+  /**
+   * The sink's version-level settings, checked by the rules and wording the DataStream sink and the
+   * Spark connector use; an error names the table too.
+   */
+  WriteSettings writeSettings() {
     try {
-      return ArtifactOptions.Storage.parse(raw.get(ArtifactOptions.STORAGE), artifact);
+      return WriteSettings.parse(artifact.withAlias(null), raw);
     } catch (ArtifactException.InvalidInput e) {
-      throw invalid(
-          ArtifactOptions.STORAGE, raw.get(ArtifactOptions.STORAGE), "use 'files' or 'reference'");
+      throw new ValidationException(
+          "Invalid options for table " + table + ": " + e.getMessage(), e);
     }
   }
 
+  ArtifactOptions.Storage storage() {
+    return writeSettings().storage();
+  }
+
   Map<String, Object> metadata() {
-    String value = raw.get(ArtifactOptions.METADATA);
-    try {
-      return ArtifactOptions.metadata(value, artifact);
-    } catch (ArtifactException.InvalidInput e) {
-      throw invalid(ArtifactOptions.METADATA, value, "expected a JSON object such as '{\"k\": 1}'");
-    }
+    Map<String, Object> metadata = writeSettings().metadata();
+    return metadata == null ? Map.of() : metadata;
   }
 
   boolean streaming() {

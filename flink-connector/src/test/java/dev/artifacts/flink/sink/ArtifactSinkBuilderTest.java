@@ -61,10 +61,15 @@ class ArtifactSinkBuilderTest {
         .hasMessageContaining("v:1")
         .hasMessageContaining("acme/etl/events");
     assertThatThrownBy(() -> valid().setType("").build())
-        .hasMessageContaining("Invalid type ''")
+        .hasMessageContaining("Invalid option type=''")
         .hasMessageContaining("acme/etl/events");
     assertThatThrownBy(() -> valid().setAliases(null).build())
-        .hasMessageContaining("Invalid aliases 'null' for acme/etl/events");
+        .hasMessageContaining("Invalid option aliases='null' for acme/etl/events");
+    // The rule the Spark connector applies: vN aliases belong to the registry.
+    assertThatThrownBy(() -> valid().setAliases(List.of("v3")).build())
+        .isInstanceOf(ArtifactException.InvalidInput.class)
+        .hasMessageContaining("Invalid alias 'v3' for acme/etl/events")
+        .hasMessageContaining("assigned by the registry");
   }
 
   @Test
@@ -92,10 +97,10 @@ class ArtifactSinkBuilderTest {
   @Test
   void referenceStorageNeedsAnAbsoluteLocation() {
     assertThatThrownBy(() -> valid().setStorage("reference").build())
-        .hasMessageContaining("storage=reference needs a location")
+        .hasMessageContaining("reference storage needs a location")
         .hasMessageContaining("acme/etl/events");
     assertThatThrownBy(() -> valid().setStorage("reference").setLocation("out/dir").build())
-        .hasMessageContaining("Invalid location 'out/dir' for acme/etl/events");
+        .hasMessageContaining("Invalid option location='out/dir' for acme/etl/events");
     assertThatThrownBy(() -> valid().setLocation("file:///data").build())
         .hasMessageContaining("only used with storage=reference");
     assertThatThrownBy(() -> valid().setStorage("cloud"))

@@ -67,6 +67,25 @@ class SplitPlannerTest {
     assertThat(first.partitionValues()).containsEntry("day", "1");
   }
 
+  /**
+   * The manifest ArtifactReadTest#sideFilesAreNotData reads with Spark: both engines select the
+   * same data entries, by common's EntryFiles rule ({@code _SUCCESS}, hidden and {@code _x/} files
+   * are not data).
+   */
+  @Test
+  void sideFilesAreNotData() throws IOException {
+    Map<String, String> files = new java.util.LinkedHashMap<>();
+    files.put("day=1/a.csv", "1\n");
+    files.put("day=1/.a.csv.crc", "crc");
+    files.put("_SUCCESS", "");
+    files.put("_meta/schema.json", "{}");
+    files.put("day=2/b.csv", "2\n");
+    ArtifactVersion v = commit(files);
+    assertThat(planAll(text(), v))
+        .extracting(ArtifactSourceSplit::logicalPath)
+        .containsExactlyInAnyOrder("day=1/a.csv", "day=2/b.csv");
+  }
+
   @Test
   void splitIdsCarryThePlanNumberAndTheManifestOrdinal() throws IOException {
     ArtifactVersion v = commit(Map.of("a", "1", "b", "2", "c", "3"));

@@ -80,13 +80,13 @@ class ArtifactDynamicTableFactoryTest {
   @Test
   void referenceStorageWithoutLocation() {
     create("'format' = 'csv', 'storage' = 'reference'");
-    assertInsertFails("storage='reference'", "set 'location'");
+    assertInsertFails("storage='reference'", "set location to");
   }
 
   @Test
   void locationWithoutReferenceStorage() {
     create("'format' = 'csv', 'location' = 'file:///tmp/x'");
-    assertInsertFails("location='file:///tmp/x'", "'storage' = 'reference'");
+    assertInsertFails("location='file:///tmp/x'", "set storage=reference");
   }
 
   @Test
@@ -132,7 +132,11 @@ class ArtifactDynamicTableFactoryTest {
     assertInsertFails("metadata='[1]'", "JSON object");
     t.executeSql("DROP TABLE t");
     create("'format' = 'csv', 'aliases' = 'a:b'");
-    assertInsertFails("aliases='a:b'", "cannot contain");
+    assertInsertFails("Invalid alias 'a:b' for acme/etl/t", "cannot contain");
+    t.executeSql("DROP TABLE t");
+    // The rule the Spark connector and the DataStream sink apply: vN aliases are the registry's.
+    create("'format' = 'csv', 'aliases' = 'v3'");
+    assertInsertFails("Invalid alias 'v3' for acme/etl/t", "assigned by the registry");
     t.executeSql("DROP TABLE t");
     create("'format' = 'csv', 'type' = 'data/set'");
     assertInsertFails("'data/set'", "acme/etl/t");

@@ -4,9 +4,9 @@ import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.options.ArtifactOptions.Storage;
 import dev.artifacts.common.registry.ArtifactDraft;
 import dev.artifacts.common.registry.ArtifactRegistry;
-import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.CommitResult;
 import dev.artifacts.common.registry.RunInfo;
+import dev.artifacts.common.registry.WriteDrafts;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -93,28 +92,8 @@ final class ArtifactBatchWrite implements BatchWrite {
     List<TaskCommit.WrittenFile> files = files(messages);
     ArtifactRegistry reg = registry.open();
     ArtifactDraft draft = draft(reg, files);
-    for (TaskCommit.WrittenFile f : files) {
-      if (f.isReference()) {
-        draft.addEntry(f.toEntry());
-      } else {
-        draft.addStoredEntry(f.toEntry());
-      }
-    }
-    if (options.description() != null) {
-      draft.description(options.description());
-    }
-    if (options.metadata() != null) {
-      draft.metadata(options.metadataMap());
-    }
-    if (!options.tags().isEmpty()) {
-      draft.tags(options.tags());
-    }
-    draft.aliases(options.aliases());
-    draft.run(run);
-    draft.commitProperties(commitProperties);
-    if (factory.uploads() != null) {
-      draft.uploadSession(factory.uploads());
-    }
+    WriteDrafts.addWritten(draft, files.stream().map(TaskCommit.WrittenFile::toEntry).toList());
+    WriteDrafts.applySettings(draft, options.settings(), run, commitProperties, factory.uploads());
 
     CommitResult result;
     try {
@@ -157,25 +136,13 @@ final class ArtifactBatchWrite implements BatchWrite {
         mode == ArtifactWriteBuilder.Mode.REPLACE
             || (mode == ArtifactWriteBuilder.Mode.DYNAMIC_OVERWRITE
                 && target.partitionColumns().isEmpty());
-    // The base is the latest version at commit time, not when the write was planned, so that a
-    // version committed meanwhile is not silently dropped.
-    Optional<ArtifactVersion> latest =
-        replaceAll ? Optional.empty() : reg.find(target.collection().withAlias(null));
-    if (latest.isEmpty()) {
-      String type =
-          options.type() != null
-              ? options.type()
-              : reg.collection(target.collection())
-                  .map(c -> c.type())
-                  .orElse(dev.artifacts.common.options.ArtifactOptions.DEFAULT_TYPE);
-      ArtifactDraft fresh = reg.newDraft(target.collection(), type);
-      // A first append may race another: re-apply onto whatever exists at commit.
-      return replaceAll ? fresh : fresh.rebaseOnLatest();
-    }
-    // Append and partition replace apply to the latest version when the commit happens, so a
-    // version another writer committed meanwhile keeps its files.
-    ArtifactDraft draft = reg.newDraft(latest.get()).rebaseOnLatest();
-    if (mode == ArtifactWriteBuilder.Mode.DYNAMIC_OVERWRITE) {
+    ArtifactDraft draft =
+        WriteDrafts.start(
+            reg,
+            options.settings(),
+            replaceAll ? WriteDrafts.Base.REPLACE : WriteDrafts.Base.APPEND);
+    if (mode == ArtifactWriteBuilder.Mode.DYNAMIC_OVERWRITE && !replaceAll) {
+      // Replace only the partitions written, in the latest version at the commit point.
       Set<String> partitions = new LinkedHashSet<>();
       files.forEach(f -> partitions.add(f.partitionDir()));
       for (String dir : partitions) {

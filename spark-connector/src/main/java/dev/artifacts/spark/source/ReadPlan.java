@@ -6,12 +6,11 @@ import dev.artifacts.common.manifest.ManifestEntry;
 import dev.artifacts.common.options.ArtifactOptions;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
-import dev.artifacts.common.registry.ContentStore;
+import dev.artifacts.common.registry.EntryFiles;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -54,9 +52,8 @@ import scala.collection.JavaConverters;
  * format over the physical files, and partition columns and types from {@code col=value/} logical
  * paths with Spark's partition parsing and type inference.
  *
- * <p>Entries are data files unless a path segment starts with {@code .} or {@code _} (and is not a
- * {@code col=value} segment), the rule Spark's file listing applies ({@code _SUCCESS}, {@code
- * .crc}).
+ * <p>Which entries are data files and where their bytes are is {@link EntryFiles}' rule, the one
+ * Flink's split planning applies too.
  */
 final class ReadPlan {
   /** Commit property keys the Spark write path stores with each version. */
@@ -65,8 +62,6 @@ final class ReadPlan {
   static final String PARTITION_COLUMNS_PROPERTY = SparkCommitProperties.PARTITION_COLUMNS;
   static final String FORMAT_PROPERTY = SparkCommitProperties.FORMAT;
 
-  private static final Set<String> COMPRESSION_EXTENSIONS =
-      Set.of("gz", "gzip", "bz2", "deflate", "lz4", "snappy", "zst", "zstd", "xz", "br", "lzo");
   private static final Set<String> LINE_FORMATS = Set.of("csv", "json", "text");
   private static final long BLOCK_SIZE = 128L << 20;
 
@@ -174,22 +169,16 @@ final class ReadPlan {
       Map<String, String> options,
       StructType userSchema) {
     Manifest manifest = registry.manifest(version);
-    List<ManifestEntry> data = new ArrayList<>();
-    for (ManifestEntry e : manifest.entries()) {
-      if (isDataPath(e.path())) {
-        data.add(e);
-      }
-    }
+    List<ManifestEntry> data = EntryFiles.dataEntries(manifest.entries());
     Map<String, String> props = version.commitProperties();
     String format =
-        format(options.get(ArtifactOptions.FORMAT), props.get(FORMAT_PROPERTY), data, version);
+        EntryFiles.format(
+            options.get(ArtifactOptions.FORMAT), props.get(FORMAT_PROPERTY), data, version.path());
     StructType declared = userSchema;
     if (declared == null && props.get(SCHEMA_PROPERTY) != null) {
       declared = parseSchema(props.get(SCHEMA_PROPERTY), version);
     }
 
-    // A linked (portfolio) version's bodies live with its source collection.
-    ContentStore owner = registry.contentStore(ownerEntity(version), ownerProject(version));
     Path root =
         new Path(
             "artifact",
@@ -205,8 +194,10 @@ final class ReadPlan {
 
     Map<Path, List<DataFile>> byDir = new LinkedHashMap<>();
     for (ManifestEntry e : data) {
-      DataFile f = physical(e, owner, version, registry, session);
-      checkCodec(f, format, version);
+      if (LINE_FORMATS.contains(format)) {
+        EntryFiles.checkCodec(version, e, "Spark's " + format + " reader");
+      }
+      DataFile f = physical(EntryFiles.locate(registry, version, e), session);
       int slash = e.path().lastIndexOf('/');
       Path dir =
           slash < 0 ? root : new Path(root, new Path(null, null, e.path().substring(0, slash)));
@@ -324,154 +315,12 @@ final class ReadPlan {
         .$plus$plus(JavaConverters.mapAsScalaMap(map));
   }
 
-  /** Spark's listing rule: hidden ({@code .x}) and metadata ({@code _x}) files are not data. */
-  static boolean isDataPath(String logicalPath) {
-    for (String segment : logicalPath.split("/")) {
-      if (segment.startsWith(".")
-          || (segment.startsWith("_") && !segment.contains("="))
-          || segment.endsWith("._COPYING_")) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  static String format(
-      String option, String recorded, List<ManifestEntry> data, ArtifactVersion version) {
-    if (option != null && !option.isBlank()) {
-      return ArtifactOptions.format(option, version.path());
-    }
-    if (recorded != null && !recorded.isBlank()) {
-      return ArtifactOptions.format(recorded, version.path());
-    }
-    Set<String> formats = new TreeSet<>();
-    Set<String> extensions = new TreeSet<>();
-    for (ManifestEntry e : data) {
-      String ext = extension(e.path());
-      extensions.add(ext.isEmpty() ? "(none)" : "." + ext);
-      formats.add(formatOf(ext));
-    }
-    if (formats.isEmpty()) {
-      return ArtifactOptions.DEFAULT_FORMAT;
-    }
-    if (formats.size() == 1 && !formats.contains("?")) {
-      return formats.iterator().next();
-    }
-    throw new ArtifactException.InvalidInput(
-        "Cannot infer the format of "
-            + version.path()
-            + ": its data files have extensions "
-            + extensions
-            + (formats.contains("?") ? ", not all of a known format" : ", of more than one format")
-            + "; pass option format=<"
-            + String.join("|", ArtifactOptions.FORMATS)
-            + "> to read them as one format");
-  }
-
-  /**
-   * The format-naming extension: {@code part-0.snappy.parquet} → parquet, {@code a.csv.gz} → csv.
-   */
-  static String extension(String path) {
-    String name = path.substring(path.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
-    String[] parts = name.split("\\.");
-    for (int i = parts.length - 1; i >= 1; i--) {
-      if (!COMPRESSION_EXTENSIONS.contains(parts[i])) {
-        return parts[i];
-      }
-    }
-    return "";
-  }
-
-  private static String formatOf(String ext) {
-    return switch (ext) {
-      case "parquet", "parq" -> "parquet";
-      case "orc" -> "orc";
-      case "csv" -> "csv";
-      case "json", "jsonl", "ndjson" -> "json";
-      case "txt", "text" -> "text";
-      default -> "?";
-    };
-  }
-
-  /**
-   * Line-based readers pick a decompression codec from the file name; a stored body's object name
-   * has none, so a compressed CSV/JSON/text body would be read as garbage. Fail instead.
-   */
-  private static void checkCodec(DataFile f, String format, ArtifactVersion version) {
-    if (f.reference() || !LINE_FORMATS.contains(format)) {
-      return;
-    }
-    String name = f.logicalPath().substring(f.logicalPath().lastIndexOf('/') + 1);
-    int dot = name.lastIndexOf('.');
-    if (dot > 0
-        && COMPRESSION_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT))) {
-      throw new ArtifactException.InvalidInput(
-          "Cannot read "
-              + version.path()
-              + ": entry '"
-              + f.logicalPath()
-              + "' is a compressed "
-              + format
-              + " file stored by content digest, where Spark cannot tell its codec from the name;"
-              + " write it uncompressed or with reference storage");
-    }
-  }
-
-  private static DataFile physical(
-      ManifestEntry e,
-      ContentStore store,
-      ArtifactVersion version,
-      ArtifactRegistry registry,
-      SparkSession session) {
-    if (!e.isReference()) {
-      // The registry's location for the body: its content store's (embedded registry), or a
-      // wandbbody: URI that each executor downloads into its W&B cache on first open.
-      URI location =
-          store
-              .location(e.digest())
-              .or(() -> registry.location(version, e))
-              .orElseThrow(
-                  () ->
-                      new ArtifactException.InvalidInput(
-                          "Cannot read "
-                              + version.path()
-                              + " with Spark's file sources: registry "
-                              + registry.uri()
-                              + " has no file system location for entry '"
-                              + e.path()
-                              + "'"));
-      return new DataFile(
-          e.path(), location.toString(), e.digest(), sizeOf(e, location, session), false);
-    }
-    URI ref;
-    try {
-      ref = new URI(e.ref());
-    } catch (URISyntaxException ex) {
-      throw new ArtifactException.InvalidInput(
-          "Cannot read "
-              + version.path()
-              + ": entry '"
-              + e.path()
-              + "' has an invalid reference '"
-              + e.ref()
-              + "'");
-    }
-    String scheme = ref.getScheme() == null ? "" : ref.getScheme().toLowerCase(Locale.ROOT);
-    if (scheme.startsWith("wandb-")) {
-      throw new ArtifactException.InvalidInput(
-          "Cannot read "
-              + version.path()
-              + ": entry '"
-              + e.path()
-              + "' references another artifact ("
-              + e.ref()
-              + "); read that artifact instead");
-    }
-    if (scheme.equals("s3")) {
-      // W&B records S3 references as s3://; Hadoop reads them through S3A.
-      ref = URI.create("s3a" + e.ref().substring(2));
-    }
-    return new DataFile(e.path(), ref.toString(), e.digest(), sizeOf(e, ref, session), true);
+  /** The data file at the physical location; {@code s3://} references are read through S3A. */
+  private static DataFile physical(EntryFiles.PhysicalFile file, SparkSession session) {
+    ManifestEntry e = file.entry();
+    URI uri = file.isReference() ? file.hadoopUri() : file.uri();
+    return new DataFile(
+        e.path(), uri.toString(), e.digest(), sizeOf(e, uri, session), file.isReference());
   }
 
   /** The manifest size when known; W&amp;B omits it for some references, so stat those. */
@@ -555,13 +404,5 @@ final class ReadPlan {
             .filter(
                 f -> !names.contains(caseSensitive ? f.name() : f.name().toLowerCase(Locale.ROOT)))
             .toArray(StructField[]::new));
-  }
-
-  private static String ownerEntity(ArtifactVersion v) {
-    return v.isLink() ? v.sourceCollection().split("/")[0] : v.entity();
-  }
-
-  private static String ownerProject(ArtifactVersion v) {
-    return v.isLink() ? v.sourceCollection().split("/")[1] : v.project();
   }
 }

@@ -162,6 +162,34 @@ class ArtifactReadTest {
     assertThat(back.where("day = '1'").count()).isEqualTo(3);
   }
 
+  /**
+   * The manifest SplitPlannerTest#sideFilesAreNotData plans with Flink: both engines select the
+   * same data entries, by common's EntryFiles rule.
+   */
+  @Test
+  void sideFilesAreNotData() throws Exception {
+    ArtifactDraft draft = registry.newDraft(coll("sidefiles"), "dataset");
+    Map<String, String> files = new java.util.LinkedHashMap<>();
+    files.put("day=1/a.csv", "1\n");
+    files.put("day=1/.a.csv.crc", "crc");
+    files.put("_SUCCESS", "");
+    files.put("_meta/schema.json", "{}");
+    files.put("day=2/b.csv", "2\n");
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      try (java.io.OutputStream out = draft.newFile(f.getKey())) {
+        out.write(f.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    ArtifactVersion v = registry.commit(draft).version();
+
+    ReadPlan plan = ReadPlan.plan(spark, registry, v, Map.of("format", "csv"), null);
+    assertThat(plan.files())
+        .extracting(ReadPlan.DataFile::logicalPath)
+        .containsExactlyInAnyOrder("day=1/a.csv", "day=2/b.csv");
+    assertThat(sorted(read("acme/p/sidefiles").selectExpr("_c0", "day")))
+        .containsExactly("[1,1]", "[2,2]");
+  }
+
   @Test
   void mixedFormatsGiveAnErrorNamingTheArtifactAndExtensions() throws Exception {
     Path dir = write(events(4, 0), "parquet");
@@ -182,7 +210,8 @@ class ArtifactReadTest {
 
     assertThatThrownBy(() -> read("acme/p/gzcsv"))
         .hasMessageContaining("Cannot read acme/p/gzcsv:v0: entry 'part-")
-        .hasMessageContaining("is a compressed csv file stored by content digest");
+        .hasMessageContaining(
+            "is a compressed file stored by content digest, where Spark's csv reader");
   }
 
   // ---- pruning and pushdown ------------------------------------------------------------------
