@@ -238,21 +238,6 @@ public final class Names {
   }
 
   /**
-   * Rejects a {@code vN} alias among those a writer asks for: the registry assigns version aliases.
-   * The wording the registries use too.
-   */
-  public static void rejectVersionAlias(String alias, Object artifact) {
-    if (versionIndex(alias).isPresent()) {
-      throw new ArtifactException.InvalidInput(
-          "Invalid alias '"
-              + alias
-              + "' for "
-              + artifact
-              + ": version aliases are assigned by the registry; choose another alias");
-    }
-  }
-
-  /**
    * The version index of a {@code vN} alias, if it is one. Like Python's {@code str.isnumeric()},
    * any Unicode digit counts ({@code v٣} is version 3).
    */

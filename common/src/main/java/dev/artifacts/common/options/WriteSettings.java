@@ -4,6 +4,7 @@ import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.name.Names;
 import dev.artifacts.common.options.ArtifactOptions.Storage;
+import dev.artifacts.common.registry.commit.AliasRules;
 import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -71,7 +72,7 @@ public record WriteSettings(
         List.copyOf(
             Names.normalizeAliases(required(aliases, ArtifactOptions.ALIASES, artifact), artifact));
     for (String alias : aliases) {
-      Names.rejectVersionAlias(alias, artifact);
+      AliasRules.rejectVersionAlias(alias, artifact);
     }
     tags =
         List.copyOf(Names.normalizeTags(required(tags, ArtifactOptions.TAGS, artifact), artifact));
