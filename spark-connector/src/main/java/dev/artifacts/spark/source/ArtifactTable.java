@@ -155,6 +155,7 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
 
   @Override
   public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
+    ArtifactDataSource.checkWritePath(info.options());
     // Appends by default; truncate() and overwriteDynamicPartitions() switch the mode.
     WriteTarget target =
         new WriteTarget(
@@ -185,7 +186,7 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
 
   // ---- read path helpers ---------------------------------------------------------------------
 
-  /** What path-based reads ({@code ArtifactDataSource.getTable}) declare: reading only. */
+  /** What tables pinned to a selected version ({@code VERSION AS OF}, path reads) declare. */
   static final Set<TableCapability> READ_CAPABILITIES = Set.of(TableCapability.BATCH_READ);
 
   /** What catalog tables declare: reading plus the write path's capabilities. */
