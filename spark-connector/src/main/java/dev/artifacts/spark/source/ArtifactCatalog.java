@@ -106,7 +106,7 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
             new Transform[0],
             Map.of(),
             WRITE_CAPABILITIES_ANY_SCHEMA)
-        .forWrite()
+        .forNewCollectionWrite()
         .unreadable(
             "Cannot read " + writeCollection(ident).collectionPath() + ": no such collection");
   }

@@ -112,7 +112,11 @@ public final class ArtifactDataSource implements SupportsCatalogOptions, DataSou
 
   @Override
   public Transform[] inferPartitioning(CaseInsensitiveStringMap options) {
-    return load(options).partitioning();
+    Table table = load(options);
+    // A collection that does not exist yet has no partitioning (the empty table refuses to say).
+    return table instanceof ArtifactTable t && t.version() == null
+        ? new Transform[0]
+        : table.partitioning();
   }
 
   /**

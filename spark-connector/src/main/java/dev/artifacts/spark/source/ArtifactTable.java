@@ -54,9 +54,34 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
     return schema;
   }
 
+  /**
+   * The partitioning. For the empty table of a collection that does not exist yet, which a
+   * path-based append or overwrite writes to, Spark asks only to compare it with the write's {@code
+   * partitionBy} columns (and would fail with a bare "partitioning does not match"): that fails
+   * here instead, saying how to create a partitioned collection.
+   */
   @Override
   public Transform[] partitioning() {
+    if (newCollectionWrite) {
+      throw new dev.artifacts.common.ArtifactException.InvalidInput(
+          "Cannot write "
+              + collection
+              + " with partitionBy and mode append or overwrite: the collection does not exist yet,"
+              + " and Spark binds a path-based append or overwrite to the partitioning of an"
+              + " existing collection; create it with mode errorifexists (the default) or"
+              + " ArtifactWriter.write(df, path, options, mode, partitionColumns...)");
+    }
     return partitioning.clone();
+  }
+
+  /** Whether this is the empty table a path-based write to a new collection loads. */
+  private volatile boolean newCollectionWrite;
+
+  /** Marks the table a path-based append or overwrite of a new collection writes to. */
+  ArtifactTable forNewCollectionWrite() {
+    this.writeSide = true;
+    this.newCollectionWrite = true;
+    return this;
   }
 
   /**

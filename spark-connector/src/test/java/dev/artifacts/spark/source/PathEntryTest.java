@@ -156,6 +156,21 @@ class PathEntryTest {
     rows(spark, 0, 3).write().format("artifact").mode(SaveMode.Append).save("acme/save/fresh");
     assertThat(spark.read().format("artifact").load("acme/save/fresh").count()).isEqualTo(3);
 
+    // Spark binds a path-based append or overwrite to an existing collection's partitioning; for
+    // a new collection with partitionBy that fails naming the collection and the way to create it.
+    assertThatThrownBy(
+            () ->
+                rows(spark, 0, 3)
+                    .write()
+                    .format("artifact")
+                    .mode(SaveMode.Overwrite)
+                    .partitionBy("part")
+                    .save("acme/save/new-partitioned"))
+        .hasMessageContaining(
+            "Cannot write acme/save/new-partitioned with partitionBy and mode append or overwrite")
+        .hasMessageContaining("ArtifactWriter.write");
+    assertThat(registry.find(ArtifactPath.parse("acme/save/new-partitioned"))).isEmpty();
+
     // An alias in a write path is refused, naming the path.
     assertThatThrownBy(
             () ->
