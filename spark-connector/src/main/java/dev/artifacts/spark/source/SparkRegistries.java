@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This is a cache of thread-safe, interchangeable registries, not a hand-over channel: any
  * caller with the same URI and configuration may get the same instance, and a miss only costs
- * opening another. Registries opened on a driver are closed (and forgotten) when its Spark
- * application ends; registries of executors live as long as the executor JVM.
+ * opening another. Registries opened on a driver are forgotten when its Spark application ends and
+ * closed in the background; registries of executors live as long as the executor JVM.
  */
 public final class SparkRegistries {
   private static final Logger LOG = LoggerFactory.getLogger(SparkRegistries.class);
@@ -95,22 +95,41 @@ public final class SparkRegistries {
         .registry();
   }
 
-  /** Closes and forgets the registries the driver of {@code applicationId} opened. */
+  /**
+   * Forgets the registries the driver of {@code applicationId} opened, so that nothing opens them
+   * again, and closes them on a daemon thread: closing may talk to a server (a W&B registry marks
+   * its runs finished, with retries), which must not hold up the listener bus that {@code
+   * SparkContext.stop()} waits for.
+   */
   static void closeAll(String applicationId) {
     WATCHED.remove(applicationId);
+    java.util.List<Map.Entry<Key, Opened>> ended = new java.util.ArrayList<>();
     OPEN.entrySet()
         .removeIf(
             e -> {
-              if (!applicationId.equals(e.getValue().applicationId())) {
-                return false;
+              if (applicationId.equals(e.getValue().applicationId())) {
+                ended.add(e);
+                return true;
               }
-              try {
-                e.getValue().registry().close();
-              } catch (IOException | RuntimeException ex) {
-                LOG.warn("Cannot close registry {}: {}", e.getKey().uri(), ex.toString());
-              }
-              return true;
+              return false;
             });
+    if (ended.isEmpty()) {
+      return;
+    }
+    Thread closer =
+        new Thread(
+            () -> {
+              for (Map.Entry<Key, Opened> e : ended) {
+                try {
+                  e.getValue().registry().close();
+                } catch (IOException | RuntimeException ex) {
+                  LOG.warn("Cannot close registry {}: {}", e.getKey().uri(), ex.toString());
+                }
+              }
+            },
+            "artifact-registry-close-" + applicationId);
+    closer.setDaemon(true);
+    closer.start();
   }
 
   /**
