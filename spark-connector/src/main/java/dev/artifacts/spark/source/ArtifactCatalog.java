@@ -461,7 +461,14 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
       options.put(dev.artifacts.common.options.ArtifactOptions.VIEW, "manifest");
     }
     PinnedRead read =
-        PinnedRead.of(session, registryUri, registry, collection, version.get(), options, null);
+        PinnedRead.of(
+            session,
+            registryUri,
+            registry,
+            collection,
+            version.get(),
+            options,
+            readSchema(pathName, collection));
     return new ArtifactTable(
         registryUri,
         collection,
@@ -471,6 +478,31 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
         options,
         capabilities,
         read.plan());
+  }
+
+  /**
+   * Read option naming the schema of a path-based read as DDL ({@code id BIGINT, name STRING}):
+   * what {@code .schema(...)} does for file sources, which Spark refuses for a source resolved
+   * through a catalog.
+   */
+  static final String READ_SCHEMA_OPTION = "schema";
+
+  /** The {@link #READ_SCHEMA_OPTION} of a path-based read, or null. */
+  private static StructType readSchema(
+      CatalogIdentifiers.PathName pathName, ArtifactPath collection) {
+    String ddl = new CaseInsensitiveStringMap(pathName.options()).get(READ_SCHEMA_OPTION);
+    if (ddl == null || ddl.isBlank()) {
+      return null;
+    }
+    try {
+      return StructType.fromDDL(ddl);
+    } catch (RuntimeException e) {
+      throw dev.artifacts.common.options.ArtifactOptions.invalid(
+          collection,
+          READ_SCHEMA_OPTION,
+          ddl,
+          "expected a DDL schema such as 'id BIGINT, name STRING' (" + e.getMessage() + ")");
+    }
   }
 
   // ---- write-side helpers ---------------------------------------------------------------------

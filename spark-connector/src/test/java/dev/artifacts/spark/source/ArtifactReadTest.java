@@ -130,6 +130,24 @@ class ArtifactReadTest {
   }
 
   @Test
+  void theSchemaOptionFixesTheSchemaOfFilesWithoutOne() throws Exception {
+    Dataset<Row> df = events(6, 0);
+    commit(registry, coll("ddl"), write(df, "csv", "day"), Map.of());
+    Dataset<Row> back =
+        spark
+            .read()
+            .format("artifact")
+            .option("header", "true")
+            .option("schema", "id INT, name STRING")
+            .load("acme/p/ddl");
+    assertThat(back.schema().apply("id").dataType()).isEqualTo(DataTypes.IntegerType);
+    assertThat(sorted(back.select("id", "name", "day"))).isEqualTo(sorted(df));
+    assertThatThrownBy(
+            () -> spark.read().format("artifact").option("schema", "id NOPE").load("acme/p/ddl"))
+        .hasMessageContaining("Invalid option schema='id NOPE' for acme/p/ddl");
+  }
+
+  @Test
   void recordedSchemaPartitionColumnsAndFormatAreUsedInsteadOfInference() throws Exception {
     Dataset<Row> df = events(9, 0);
     StructType recorded =
