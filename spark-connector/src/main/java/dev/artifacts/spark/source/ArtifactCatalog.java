@@ -496,7 +496,7 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
     }
     try {
       return StructType.fromDDL(ddl);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's ParseException is a checked AnalysisException
       throw dev.artifacts.common.options.ArtifactOptions.invalid(
           collection,
           READ_SCHEMA_OPTION,
