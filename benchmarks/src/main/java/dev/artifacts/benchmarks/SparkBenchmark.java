@@ -99,9 +99,11 @@ public final class SparkBenchmark {
                 writeArtifact,
                 time(
                     () -> {
+                      // A new collection each time: created by a create-as-select (Spark binds a
+                      // path-based overwrite to an existing collection's partitioning).
                       data.write()
                           .format("artifact")
-                          .mode(SaveMode.Overwrite)
+                          .mode(SaveMode.ErrorIfExists)
                           .partitionBy("day")
                           .save("bench/bench/events-" + System.nanoTime());
                       return null;
@@ -109,7 +111,7 @@ public final class SparkBenchmark {
       }
       data.write()
           .format("artifact")
-          .mode(SaveMode.Overwrite)
+          .mode(SaveMode.ErrorIfExists) // a new collection in this run's temporary registry
           .partitionBy("day")
           .save("bench/bench/events");
       long bytes;

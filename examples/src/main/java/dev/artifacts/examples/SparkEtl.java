@@ -11,6 +11,7 @@ import dev.artifacts.common.registry.ArtifactRegistries;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.ArtifactVersion;
 import dev.artifacts.common.registry.RunInfo;
+import dev.artifacts.spark.ArtifactWriter;
 import dev.artifacts.spark.log.ExistingData;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -128,18 +129,16 @@ public final class SparkEtl {
             .withColumn("amount", col("amount").cast("double"))
             .withColumn("day", to_date(col("day")).cast("string"))
             .select("day", "user", "action", "amount");
-    clean
-        .write()
-        .format("artifact")
-        .mode(SaveMode.Overwrite)
-        .option("aliases", "candidate")
-        .option("description", "cleaned click events")
-        .partitionBy("day")
-        .save("demo/etl/clean-events");
-    try (ArtifactRegistry reg =
-        ArtifactRegistries.open(spark.conf().get("spark.artifact.registry"))) {
-      return reg.resolve(ArtifactPath.parse("demo/etl/clean-events:latest")).path();
-    }
+    // ArtifactWriter rather than df.write().mode(Overwrite).partitionBy(...).save(...): Spark binds
+    // a path-based overwrite to an existing collection's partitioning, and the first run creates
+    // the collection. It also returns the version this write committed.
+    return ArtifactWriter.write(
+            clean,
+            "demo/etl/clean-events",
+            Map.of("aliases", "candidate", "description", "cleaned click events"),
+            SaveMode.Overwrite,
+            "day")
+        .path();
   }
 
   private static void writeRawDay(Path raw, String day, String rows) throws IOException {

@@ -102,7 +102,6 @@ final class ArtifactBatchWrite implements BatchWrite {
       outcomeUnknown = true;
       throw e;
     }
-    CommittedVersions.record(writeId, result);
     onCommit.accept(result.version());
     long bytes = files.stream().mapToLong(TaskCommit.WrittenFile::size).sum();
     long millis = (System.nanoTime() - start) / 1_000_000;

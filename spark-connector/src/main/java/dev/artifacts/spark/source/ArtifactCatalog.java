@@ -39,11 +39,15 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 public final class ArtifactCatalog implements StagingTableCatalog, SupportsNamespaces {
   private String name;
 
+  /** Whether this is the catalog of path-based reads and writes (see {@link #loadTable}). */
+  private boolean pathBased;
+
   @Override
   public void initialize(String name, CaseInsensitiveStringMap options) {
     this.name = name;
     this.registryUri = SparkRegistries.uri(options, org.apache.spark.sql.SparkSession.active());
     this.identifiers = new CatalogIdentifiers(name, options);
+    this.pathBased = options.getBoolean(CatalogIdentifiers.PATH_BASED, false);
   }
 
   @Override
@@ -63,16 +67,48 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
   }
 
   /**
-   * The latest version of a collection, readable and writable.
+   * The latest version of a collection, readable and writable; {@code name$history} lists the
+   * versions, {@code name$manifest} the entries of the latest version.
    *
-   * @throws NoSuchTableException if the collection does not exist
+   * <p>In the path-based catalog ({@link ArtifactDataSource}), Spark loads a table without a
+   * version only for {@code df.write().mode(Append|Overwrite).save(path)} (a path read always names
+   * a version), so there this returns the table to write to, and for a collection that does not
+   * exist yet an empty one that the write creates.
+   *
+   * @throws NoSuchTableException if the collection does not exist (not in the path-based catalog)
    */
   @Override
   public Table loadTable(Identifier ident) throws NoSuchTableException {
     if (ident.name().endsWith(ArtifactHistoryTable.SUFFIX)) {
       return history(ident);
     }
+    if (pathBased) {
+      return pathWriteTable(ident);
+    }
+    if (CatalogIdentifiers.PathName.parse(ident.name()).manifest()) {
+      return loadTable(ident, ArtifactPath.LATEST);
+    }
     return pinned(ident, Map.of(), ArtifactTable.READ_WRITE_CAPABILITIES);
+  }
+
+  /** The table a path-based append or overwrite writes to; see {@link #loadTable(Identifier)}. */
+  private Table pathWriteTable(Identifier ident) throws NoSuchTableException {
+    if (tableExists(ident)) {
+      return loadTable(ident, Set.of());
+    }
+    // A new collection: any schema, no partitioning, appended onto whatever is latest at commit
+    // (another writer may create the collection meanwhile).
+    return new ArtifactTable(
+            writeRegistryUri(),
+            writeCollection(ident),
+            null,
+            new StructType(),
+            new Transform[0],
+            Map.of(),
+            WRITE_CAPABILITIES_ANY_SCHEMA)
+        .forNewCollectionWrite()
+        .unreadable(
+            "Cannot read " + writeCollection(ident).collectionPath() + ": no such collection");
   }
 
   /** {@code name$history}: the versions of collection {@code name}, newest first. */
@@ -103,13 +139,20 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
                 .withOrder(dev.artifacts.common.registry.VersionQuery.Order.VERSION_DESC)));
   }
 
-  /** {@code VERSION AS OF 'vN' | 'alias'}: that version, read only. */
+  /**
+   * {@code VERSION AS OF 'vN' | 'alias'}: that version, read only. A path-based read arrives here
+   * too, with {@code latest} when it names no version, and a {@code timestampAsOf} read with its
+   * timestamp encoded ({@link ArtifactDataSource#TIMESTAMP_VERSION_PREFIX}).
+   */
   @Override
   public Table loadTable(Identifier ident, String version) throws NoSuchTableException {
-    return pinned(
-        ident,
-        Map.of(dev.artifacts.common.options.ArtifactOptions.VERSION_AS_OF, version),
-        ArtifactTable.READ_CAPABILITIES);
+    Map<String, String> selector =
+        version.startsWith(ArtifactDataSource.TIMESTAMP_VERSION_PREFIX)
+            ? Map.of(
+                dev.artifacts.common.options.ArtifactOptions.TIMESTAMP_AS_OF,
+                version.substring(ArtifactDataSource.TIMESTAMP_VERSION_PREFIX.length()))
+            : Map.of(dev.artifacts.common.options.ArtifactOptions.VERSION_AS_OF, version);
+    return pinned(ident, selector, ArtifactTable.READ_CAPABILITIES);
   }
 
   /** {@code TIMESTAMP AS OF}: the newest version created at or before it, read only. */
@@ -161,7 +204,21 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
 
   @Override
   public boolean tableExists(Identifier ident) {
-    return writeRegistry().find(writeCollection(ident)).isPresent();
+    return writeRegistry().find(writeCollection(withoutViewSuffix(ident))).isPresent();
+  }
+
+  /**
+   * The collection's own identifier: without {@code $history}, and without the view and options of
+   * a path-based name ({@link CatalogIdentifiers.PathName}).
+   */
+  private static Identifier withoutViewSuffix(Identifier ident) {
+    String name = ident.name();
+    if (name.endsWith(ArtifactHistoryTable.SUFFIX)) {
+      return Identifier.of(
+          ident.namespace(),
+          name.substring(0, name.length() - ArtifactHistoryTable.SUFFIX.length()));
+    }
+    return Identifier.of(ident.namespace(), CatalogIdentifiers.PathName.parse(name).collection());
   }
 
   /**
@@ -380,7 +437,9 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
       java.util.Set<org.apache.spark.sql.connector.catalog.TableCapability> capabilities)
       throws NoSuchTableException {
     org.apache.spark.sql.SparkSession session = org.apache.spark.sql.SparkSession.active();
-    dev.artifacts.common.name.ArtifactPath collection = identifiers.collection(ident);
+    CatalogIdentifiers.PathName pathName = CatalogIdentifiers.PathName.parse(ident.name());
+    dev.artifacts.common.name.ArtifactPath collection =
+        identifiers.collection(withoutViewSuffix(ident));
     dev.artifacts.common.registry.ArtifactRegistry registry = registry();
     java.util.Optional<dev.artifacts.common.registry.ArtifactVersion> version =
         VersionResolver.resolveIfExists(registry, collection, timeTravel, PinnedRead.zone(session));
@@ -395,10 +454,21 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
               + ")",
           scala.Option.empty());
     }
-    Map<String, String> options = new java.util.HashMap<>(timeTravel);
+    Map<String, String> options = new java.util.HashMap<>(pathName.options());
+    options.putAll(timeTravel);
     options.put(dev.artifacts.common.options.ArtifactOptions.REGISTRY, registryUri);
+    if (pathName.manifest()) {
+      options.put(dev.artifacts.common.options.ArtifactOptions.VIEW, "manifest");
+    }
     PinnedRead read =
-        PinnedRead.of(session, registryUri, registry, collection, version.get(), options, null);
+        PinnedRead.of(
+            session,
+            registryUri,
+            registry,
+            collection,
+            version.get(),
+            options,
+            readSchema(pathName, collection));
     return new ArtifactTable(
         registryUri,
         collection,
@@ -408,6 +478,31 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
         options,
         capabilities,
         read.plan());
+  }
+
+  /**
+   * Read option naming the schema of a path-based read as DDL ({@code id BIGINT, name STRING}):
+   * what {@code .schema(...)} does for file sources, which Spark refuses for a source resolved
+   * through a catalog.
+   */
+  static final String READ_SCHEMA_OPTION = "schema";
+
+  /** The {@link #READ_SCHEMA_OPTION} of a path-based read, or null. */
+  private static StructType readSchema(
+      CatalogIdentifiers.PathName pathName, ArtifactPath collection) {
+    String ddl = new CaseInsensitiveStringMap(pathName.options()).get(READ_SCHEMA_OPTION);
+    if (ddl == null || ddl.isBlank()) {
+      return null;
+    }
+    try {
+      return StructType.fromDDL(ddl);
+    } catch (Exception e) { // Spark's ParseException is a checked AnalysisException
+      throw dev.artifacts.common.options.ArtifactOptions.invalid(
+          collection,
+          READ_SCHEMA_OPTION,
+          ddl,
+          "expected a DDL schema such as 'id BIGINT, name STRING' (" + e.getMessage() + ")");
+    }
   }
 
   // ---- write-side helpers ---------------------------------------------------------------------
@@ -445,6 +540,12 @@ public final class ArtifactCatalog implements StagingTableCatalog, SupportsNames
   }
 
   private ArtifactPath writeCollection(Identifier ident) {
+    if (pathBased) {
+      // A path-based write's identifier carries its options too; the collection is the name.
+      ident =
+          Identifier.of(
+              ident.namespace(), CatalogIdentifiers.PathName.parse(ident.name()).collection());
+    }
     return CatalogIdentifiers.collection(
         ident,
         CatalogIdentifiers.defaultEntity(SparkSession.active(), name),

@@ -73,6 +73,7 @@ final class ArtifactStagedTable implements StagedTable, SupportsWrite {
 
   @Override
   public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
+    ArtifactDataSource.checkWritePath(info.options());
     boolean append = "true".equals(info.options().get(ArtifactDataSource.APPEND_ON_CREATE_OPTION));
     return new ArtifactWriteBuilder(
         target,

@@ -54,9 +54,34 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
     return schema;
   }
 
+  /**
+   * The partitioning. For the empty table of a collection that does not exist yet, which a
+   * path-based append or overwrite writes to, Spark asks only to compare it with the write's {@code
+   * partitionBy} columns (and would fail with a bare "partitioning does not match"): that fails
+   * here instead, saying how to create a partitioned collection.
+   */
   @Override
   public Transform[] partitioning() {
+    if (newCollectionWrite) {
+      throw new dev.artifacts.common.ArtifactException.InvalidInput(
+          "Cannot write "
+              + collection
+              + " with partitionBy and mode append or overwrite: the collection does not exist yet,"
+              + " and Spark binds a path-based append or overwrite to the partitioning of an"
+              + " existing collection; create it with mode errorifexists (the default) or"
+              + " ArtifactWriter.write(df, path, options, mode, partitionColumns...)");
+    }
     return partitioning.clone();
+  }
+
+  /** Whether this is the empty table a path-based write to a new collection loads. */
+  private volatile boolean newCollectionWrite;
+
+  /** Marks the table a path-based append or overwrite of a new collection writes to. */
+  ArtifactTable forNewCollectionWrite() {
+    this.writeSide = true;
+    this.newCollectionWrite = true;
+    return this;
   }
 
   /**
@@ -155,6 +180,7 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
 
   @Override
   public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
+    ArtifactDataSource.checkWritePath(info.options());
     // Appends by default; truncate() and overwriteDynamicPartitions() switch the mode.
     WriteTarget target =
         new WriteTarget(
@@ -185,7 +211,7 @@ final class ArtifactTable implements SupportsRead, SupportsWrite {
 
   // ---- read path helpers ---------------------------------------------------------------------
 
-  /** What path-based reads ({@code ArtifactDataSource.getTable}) declare: reading only. */
+  /** What tables pinned to a selected version ({@code VERSION AS OF}, path reads) declare. */
   static final Set<TableCapability> READ_CAPABILITIES = Set.of(TableCapability.BATCH_READ);
 
   /** What catalog tables declare: reading plus the write path's capabilities. */

@@ -240,15 +240,24 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
         mode,
         options,
         factory,
-        SparkCommitProperties.of(
-            schema,
-            partitionColumns,
-            format,
-            options.storage().name().toLowerCase(java.util.Locale.ROOT),
-            operationId),
+        commitProperties(operationId),
         rawOptions.get(CommittedVersions.WRITE_ID_OPTION),
         RunInfos.current(session, options.runName()),
         onCommit);
+  }
+
+  /** What the version records about this write; see {@link CommittedVersions#find}. */
+  private Map<String, String> commitProperties(String operationId) {
+    Map<String, String> properties =
+        new java.util.HashMap<>(
+            SparkCommitProperties.of(
+                schema,
+                partitionColumns,
+                format,
+                options.storage().name().toLowerCase(java.util.Locale.ROOT),
+                operationId));
+    properties.putAll(CommittedVersions.writeIdProperty(rawOptions));
+    return properties;
   }
 
   /** The type the version gets: the option, else the collection's, else the default. */

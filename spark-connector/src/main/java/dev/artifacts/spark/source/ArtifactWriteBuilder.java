@@ -42,9 +42,23 @@ final class ArtifactWriteBuilder implements SupportsTruncate, SupportsDynamicOve
     this.onCommit = java.util.Objects.requireNonNull(onCommit, "onCommit is null");
   }
 
+  /**
+   * Replaces the collection, or only the written partitions when the write asks for {@code
+   * partitionOverwriteMode=dynamic} (option or session conf) on an existing partitioned collection:
+   * {@code df.write().mode(Overwrite).save(path)} always arrives here as a truncate, because Spark
+   * plans path-based overwrites that way whatever the mode.
+   */
   @Override
   public WriteBuilder truncate() {
-    mode = Mode.REPLACE;
+    boolean dynamic =
+        target.latest() != null
+            && !target.partitionColumns().isEmpty()
+            && WriteOptions.parse(
+                    target.collection(),
+                    info.options().asCaseSensitiveMap(),
+                    org.apache.spark.sql.SparkSession.active())
+                .dynamicOverwrite();
+    mode = dynamic ? Mode.DYNAMIC_OVERWRITE : Mode.REPLACE;
     return this;
   }
 

@@ -4,6 +4,7 @@ import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.digest.Digests;
 import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.name.Names;
+import dev.artifacts.common.options.ArtifactOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -11,8 +12,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.Identifier;
 
 /**
- * How catalog identifiers map to collections, and how a path-based write finds a catalog for its
- * registry. Shared by the read and write sides of {@link ArtifactCatalog}.
+ * How catalog identifiers map to collections, and how a path-based read or write finds a catalog
+ * for its registry. Shared by the read and write sides of {@link ArtifactCatalog}.
  *
  * <p>An identifier's namespace is {@code [entity, project]}, {@code [project]} (entity from the
  * catalog option {@code entity}, else {@code WANDB_ENTITY}, else the login name, as {@link
@@ -81,16 +82,24 @@ final class CatalogIdentifiers {
   }
 
   /**
-   * Registers an {@link ArtifactCatalog} for {@code registryUri} on the session unless one is
-   * registered under its name already, and returns the name. Catalogs are loaded lazily from the
-   * session conf, so setting it at run time is enough.
+   * Catalog option marking the catalog of path-based reads and writes: it loads a collection that
+   * does not exist yet as an empty table to write to (a {@code SELECT} catalog reports it missing).
    */
-  static String register(SparkSession session, String registryUri) {
+  static final String PATH_BASED = "path-based";
+
+  /**
+   * Registers the path-based {@link ArtifactCatalog} of {@code registryUri} on the session, unless
+   * it is registered already, and returns its name (as Iceberg registers its default catalog for
+   * path-based tables). The registration is session conf, so it is scoped to the session; catalogs
+   * are loaded lazily from that conf, so setting it at run time is enough.
+   */
+  static String registerPathCatalog(SparkSession session, String registryUri) {
     String name = catalogName(registryUri);
     String key = CATALOG_CONF_PREFIX + name;
     synchronized (CatalogIdentifiers.class) {
       if (session.conf().getOption(key).isEmpty()) {
         session.conf().set(key + "." + REGISTRY, registryUri);
+        session.conf().set(key + "." + PATH_BASED, "true");
         session.conf().set(key, ArtifactCatalog.class.getName());
       }
     }
@@ -117,6 +126,100 @@ final class CatalogIdentifiers {
         .conf()
         .getOption(CATALOG_CONF_PREFIX + catalogName + "." + PROJECT)
         .getOrElse(() -> null);
+  }
+
+  // ---- path-based identifiers ----
+
+  /** Marks the table listing a version's manifest entries ({@code view=manifest}). */
+  static final String MANIFEST_SUFFIX = "$manifest";
+
+  /** Starts the read options carried in a path-based identifier's name. */
+  static final String READ_OPTIONS_MARK = "$read?";
+
+  /** Options that select what is read; they travel as the identifier and version instead. */
+  private static final java.util.Set<String> SELECTOR_OPTIONS =
+      java.util.Set.of(
+          "path",
+          "paths",
+          ArtifactOptions.ARTIFACT.toLowerCase(java.util.Locale.ROOT),
+          ArtifactOptions.REGISTRY.toLowerCase(java.util.Locale.ROOT),
+          ArtifactOptions.VERSION_AS_OF.toLowerCase(java.util.Locale.ROOT),
+          ArtifactOptions.TIMESTAMP_AS_OF.toLowerCase(java.util.Locale.ROOT),
+          ArtifactOptions.VIEW.toLowerCase(java.util.Locale.ROOT));
+
+  /**
+   * The name of a table as a path-based read or write names it: the collection, {@link
+   * #MANIFEST_SUFFIX} for the manifest view, and the remaining options ({@code header}, {@code
+   * format}, {@code verify}, …) after {@link #READ_OPTIONS_MARK}, URL-encoded and sorted. A
+   * catalog's {@code loadTable} receives nothing but the identifier and the version, and what a
+   * read's schema is depends on these options (a CSV header, schema inference), so the identifier
+   * carries them, as Iceberg's carries snapshot selectors. Collection names cannot contain {@code
+   * $}, so the name is unambiguous.
+   */
+  record PathName(
+      String collection, boolean manifest, java.util.SortedMap<String, String> options) {
+    static PathName of(String collection, boolean manifest, Map<String, String> options) {
+      java.util.SortedMap<String, String> kept = new java.util.TreeMap<>();
+      options.forEach(
+          (k, v) -> {
+            if (!SELECTOR_OPTIONS.contains(k.toLowerCase(java.util.Locale.ROOT))
+                && !k.startsWith("__")
+                && v != null) {
+              kept.put(k, v);
+            }
+          });
+      return new PathName(collection, manifest, kept);
+    }
+
+    String encoded() {
+      StringBuilder name = new StringBuilder(collection);
+      if (manifest) {
+        name.append(MANIFEST_SUFFIX);
+      }
+      if (!options.isEmpty()) {
+        name.append(READ_OPTIONS_MARK);
+        String sep = "";
+        for (Map.Entry<String, String> e : options.entrySet()) {
+          name.append(sep)
+              .append(urlEncode(e.getKey()))
+              .append('=')
+              .append(urlEncode(e.getValue()));
+          sep = "&";
+        }
+      }
+      return name.toString();
+    }
+
+    /** Parses a table name; a plain collection name (a SQL table) has no view and no options. */
+    static PathName parse(String name) {
+      java.util.SortedMap<String, String> options = new java.util.TreeMap<>();
+      int mark = name.indexOf(READ_OPTIONS_MARK);
+      if (mark >= 0) {
+        String query = name.substring(mark + READ_OPTIONS_MARK.length());
+        name = name.substring(0, mark);
+        for (String pair : query.split("&")) {
+          if (!pair.isEmpty()) {
+            int eq = pair.indexOf('=');
+            options.put(
+                urlDecode(eq < 0 ? pair : pair.substring(0, eq)),
+                eq < 0 ? "" : urlDecode(pair.substring(eq + 1)));
+          }
+        }
+      }
+      boolean manifest = name.endsWith(MANIFEST_SUFFIX);
+      if (manifest) {
+        name = name.substring(0, name.length() - MANIFEST_SUFFIX.length());
+      }
+      return new PathName(name, manifest, options);
+    }
+
+    private static String urlEncode(String s) {
+      return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static String urlDecode(String s) {
+      return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
   }
 
   /** {@code `catalog`.`entity`.`project`.`name`}, for {@code Dataset.writeTo}. */

@@ -50,6 +50,27 @@ final class VersionResolver {
    */
   static Optional<ArtifactVersion> resolveIfExists(
       ArtifactRegistry registry, ArtifactPath path, Map<String, String> options, ZoneId zone) {
+    Map<String, String> selector = selector(path, options);
+    ArtifactPath collection = path.withAlias(null);
+    if (registry.collection(collection).isEmpty()) {
+      return Optional.empty();
+    }
+    String timestampAsOf = selector.get(ArtifactOptions.TIMESTAMP_AS_OF);
+    if (timestampAsOf != null) {
+      return Optional.of(asOf(registry, collection, parseTimestamp(timestampAsOf, zone, path)));
+    }
+    return Optional.of(
+        byAlias(registry, collection.withAlias(selector.get(ArtifactOptions.VERSION_AS_OF))));
+  }
+
+  /**
+   * The one selector that applies, as a single-entry map: {@code versionAsOf} (the option, else the
+   * path's alias, else {@code latest}) or {@code timestampAsOf}. Resolves nothing.
+   *
+   * @throws ArtifactException.InvalidInput naming the artifact when both options are given, or an
+   *     option together with a path alias
+   */
+  static Map<String, String> selector(ArtifactPath path, Map<String, String> options) {
     String versionAsOf = blankToNull(options.get(ArtifactOptions.VERSION_AS_OF));
     String timestampAsOf = blankToNull(options.get(ArtifactOptions.TIMESTAMP_AS_OF));
     if (versionAsOf != null && timestampAsOf != null) {
@@ -73,15 +94,12 @@ final class VersionResolver {
               + path.alias()
               + "'; give either the alias or the option");
     }
-    ArtifactPath collection = path.withAlias(null);
-    if (registry.collection(collection).isEmpty()) {
-      return Optional.empty();
-    }
     if (timestampAsOf != null) {
-      return Optional.of(asOf(registry, collection, parseTimestamp(timestampAsOf, zone, path)));
+      return Map.of(ArtifactOptions.TIMESTAMP_AS_OF, timestampAsOf.trim());
     }
-    String alias = versionAsOf != null ? versionAsOf.trim() : path.aliasOrLatest();
-    return Optional.of(byAlias(registry, collection.withAlias(alias)));
+    return Map.of(
+        ArtifactOptions.VERSION_AS_OF,
+        versionAsOf != null ? versionAsOf.trim() : path.aliasOrLatest());
   }
 
   static ArtifactVersion byAlias(ArtifactRegistry registry, ArtifactPath path) {

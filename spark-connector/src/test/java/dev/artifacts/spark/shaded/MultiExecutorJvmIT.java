@@ -59,7 +59,7 @@ class MultiExecutorJvmIT {
           .repartition(4)
           .write()
           .format("artifact")
-          .mode(SaveMode.Overwrite)
+          .mode(SaveMode.ErrorIfExists) // creates the partitioned collection
           .partitionBy("part")
           .save("multi/jvm/numbers");
       Row r =

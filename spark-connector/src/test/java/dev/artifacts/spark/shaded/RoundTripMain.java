@@ -28,7 +28,7 @@ public final class RoundTripMain {
           .write()
           .format("artifact")
           .option("registry", registry)
-          .mode(SaveMode.Overwrite)
+          .mode(SaveMode.ErrorIfExists) // creates the partitioned collection
           .partitionBy("part")
           .save("shaded/test/numbers");
       List<Row> rows =

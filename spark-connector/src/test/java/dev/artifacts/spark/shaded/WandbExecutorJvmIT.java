@@ -69,7 +69,7 @@ class WandbExecutorJvmIT {
             .repartition(4)
             .write()
             .format("artifact")
-            .mode(SaveMode.Overwrite)
+            .mode(SaveMode.ErrorIfExists) // creates the partitioned collection
             .partitionBy("part")
             .save("acme/etl/numbers");
 

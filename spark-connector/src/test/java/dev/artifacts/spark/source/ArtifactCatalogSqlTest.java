@@ -55,13 +55,16 @@ class ArtifactCatalogSqlTest {
             .config("spark.artifact.registry", uri)
             .getOrCreate();
     registry = SparkRegistries.open(uri, spark);
-    // acme/etl/clean-events as the README's Java block writes it: v0 (prod), then v1.
+    // acme/etl/clean-events as the README's Java block writes it: v0 (prod), then v1. The first
+    // write creates the collection (mode ErrorIfExists, a create-as-select): Spark binds a
+    // path-based overwrite or append to the existing table's partitioning, which a new collection
+    // does not have yet.
     events(List.of("2024-01-01", "2024-01-01", "2024-01-02"))
         .write()
         .format("artifact")
         .option("aliases", "prod")
         .partitionBy("day")
-        .mode(SaveMode.Overwrite)
+        .mode(SaveMode.ErrorIfExists)
         .save("acme/etl/clean-events");
     events(List.of("2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03"))
         .write()

@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.connector.expressions.Transform;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.datasources.FilePartition;
@@ -126,6 +127,24 @@ class ArtifactReadTest {
     }
     commit(registry, coll("fmt-text"), write(df.select("name"), "text"), Map.of());
     assertThat(sorted(read("acme/p/fmt-text"))).isEqualTo(sorted(df.selectExpr("name as value")));
+  }
+
+  @Test
+  void theSchemaOptionFixesTheSchemaOfFilesWithoutOne() throws Exception {
+    Dataset<Row> df = events(6, 0);
+    commit(registry, coll("ddl"), write(df, "csv", "day"), Map.of());
+    Dataset<Row> back =
+        spark
+            .read()
+            .format("artifact")
+            .option("header", "true")
+            .option("schema", "id INT, name STRING")
+            .load("acme/p/ddl");
+    assertThat(back.schema().apply("id").dataType()).isEqualTo(DataTypes.IntegerType);
+    assertThat(sorted(back.select("id", "name", "day"))).isEqualTo(sorted(df));
+    assertThatThrownBy(
+            () -> spark.read().format("artifact").option("schema", "id NOPE").load("acme/p/ddl"))
+        .hasMessageContaining("Invalid option schema='id NOPE' for acme/p/ddl");
   }
 
   @Test
@@ -330,17 +349,25 @@ class ArtifactReadTest {
     assertThat(df.count()).isEqualTo(3);
     assertThat(read("acme/p/pinned:prod").count()).isEqualTo(6);
 
-    // inferSchema and getTable are separate calls; the alias moving between them changes nothing.
-    registry.addAlias(registry.resolve(c.withAlias("v0")), "prod");
+    // Spark loads a path read's table once, from the catalog, with the alias as the version: the
+    // table is pinned to what the alias named then, schema and scan included.
+    ArtifactVersion v0 = registry.resolve(c.withAlias("v0"));
+    registry.addAlias(v0, "prod");
     ArtifactDataSource source = new ArtifactDataSource();
     CaseInsensitiveStringMap options =
         new CaseInsensitiveStringMap(Map.of("path", "acme/p/pinned:prod"));
-    StructType schema = source.inferSchema(options);
-    Transform[] partitioning = source.inferPartitioning(options);
-    registry.addAlias(v1, "prod");
+    assertThat(source.extractTimeTravelVersion(options)).contains("prod");
+    TableCatalog catalog =
+        (TableCatalog)
+            spark.sessionState().catalogManager().catalog(source.extractCatalog(options));
     ArtifactTable table =
-        (ArtifactTable) source.getTable(schema, partitioning, options.asCaseSensitiveMap());
+        (ArtifactTable)
+            catalog.loadTable(
+                source.extractIdentifier(options),
+                source.extractTimeTravelVersion(options).orElseThrow());
+    registry.addAlias(v1, "prod");
     assertThat(table.version().version()).isEqualTo("v0");
+    assertThat(table.properties()).containsEntry("artifact.version", "v0");
   }
 
   @Test
@@ -360,7 +387,8 @@ class ArtifactReadTest {
             () ->
                 spark.read().format("artifact").option("versionAsOf", "v0").load("acme/p/known:v0"))
         .hasMessageContaining("Invalid option versionAsOf='v0' for acme/p/known:v0");
-    // A table for a collection that does not exist yet (as a write asks for) fails when read.
+    // The table of a collection that does not exist yet is the one a write creates; it fails
+    // only when read.
     ArtifactTable table =
         (ArtifactTable)
             new ArtifactDataSource()
@@ -370,19 +398,28 @@ class ArtifactReadTest {
                     Map.of("path", "acme/p/not-yet"));
     assertThat(table.version()).isNull();
     assertThat(table.capabilities())
-        .containsExactly(org.apache.spark.sql.connector.catalog.TableCapability.BATCH_READ);
+        .contains(org.apache.spark.sql.connector.catalog.TableCapability.BATCH_WRITE)
+        .doesNotContain(org.apache.spark.sql.connector.catalog.TableCapability.BATCH_READ);
     assertThatThrownBy(() -> table.newScanBuilder(CaseInsensitiveStringMap.empty()))
         .hasMessage("Cannot read acme/p/not-yet: no such collection");
-    // Same for an alias that does not exist yet; reading names the alias.
-    ArtifactTable aliased =
-        (ArtifactTable)
-            new ArtifactDataSource()
-                .getTable(
-                    new StructType().add("a", DataTypes.IntegerType),
-                    new Transform[0],
-                    Map.of("path", "acme/p/known:next"));
-    assertThatThrownBy(() -> aliased.newScanBuilder(CaseInsensitiveStringMap.empty()))
+    // An alias that does not exist fails when the table is loaded, naming the alias.
+    assertThatThrownBy(
+            () ->
+                new ArtifactDataSource()
+                    .getTable(
+                        new StructType().add("a", DataTypes.IntegerType),
+                        new Transform[0],
+                        Map.of("path", "acme/p/known:next")))
         .hasMessageContaining("acme/p/known has no version or alias 'next'");
+    // A path read resolves through the catalog, so it takes no user-given schema (as Iceberg's).
+    assertThatThrownBy(
+            () ->
+                spark
+                    .read()
+                    .format("artifact")
+                    .schema(new StructType().add("a", DataTypes.IntegerType))
+                    .load("acme/p/known"))
+        .hasMessageContaining("does not support user specified schema");
   }
 
   // ---- views, verification, references -------------------------------------------------------

@@ -167,7 +167,7 @@ class ArtifactWriteFailureTest {
   void duplicateAttemptsContributeOneSetOfFiles() throws Exception {
     Path location = tmp.resolve("spec");
     ArtifactCatalog catalog = new ArtifactCatalog();
-    String name = CatalogIdentifiers.register(spark, registryUri);
+    String name = CatalogIdentifiers.registerPathCatalog(spark, registryUri);
     catalog.initialize(name, CaseInsensitiveStringMap.empty());
     StructType schema =
         new StructType().add("id", DataTypes.LongType).add("day", DataTypes.StringType);
