@@ -50,7 +50,6 @@ final class ArtifactBatchWrite implements BatchWrite {
   private final WriteOptions options;
   private final ArtifactDataWriterFactory factory;
   private final Map<String, String> commitProperties;
-  private final String writeId;
   private final RunInfo run;
   private final java.util.function.Consumer<dev.artifacts.common.registry.ArtifactVersion> onCommit;
   private volatile boolean outcomeUnknown;
@@ -62,7 +61,6 @@ final class ArtifactBatchWrite implements BatchWrite {
       WriteOptions options,
       ArtifactDataWriterFactory factory,
       Map<String, String> commitProperties,
-      String writeId,
       RunInfo run,
       java.util.function.Consumer<dev.artifacts.common.registry.ArtifactVersion> onCommit) {
     this.registry = registry;
@@ -71,7 +69,6 @@ final class ArtifactBatchWrite implements BatchWrite {
     this.options = options;
     this.factory = factory;
     this.commitProperties = Map.copyOf(commitProperties);
-    this.writeId = writeId;
     this.run = run;
     this.onCommit = onCommit;
   }

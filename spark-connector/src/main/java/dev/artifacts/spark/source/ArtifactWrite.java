@@ -241,7 +241,6 @@ final class ArtifactWrite implements RequiresDistributionAndOrdering {
         options,
         factory,
         commitProperties(operationId),
-        rawOptions.get(CommittedVersions.WRITE_ID_OPTION),
         RunInfos.current(session, options.runName()),
         onCommit);
   }

@@ -291,7 +291,7 @@ final class ReadPlan {
                 + version.path()
                 + ": Spark could not infer a schema from its "
                 + format
-                + " files; pass .schema(...) or write it with the artifact format");
+                + " files; pass .option(\"schema\", \"col TYPE, ...\") or write it with the artifact format");
       }
       dataSchema = without(inferred.get(), partitionSchema, conf.caseSensitiveAnalysis());
     }
