@@ -154,7 +154,7 @@ class CrossEngineReadTest {
                 "split(value, ',')[2] as action");
     df.write()
         .format("artifact")
-        .mode(SaveMode.Overwrite)
+        .mode(SaveMode.ErrorIfExists)
         .option("format", "csv")
         .partitionBy("action")
         .save("cross/spark/events");
