@@ -8,16 +8,16 @@ import dev.artifacts.common.reference.FileUris;
 import dev.artifacts.common.registry.ArtifactDraft;
 import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.CommitResult;
-import dev.artifacts.common.registry.UploadSession;
+import dev.artifacts.spark.source.CommittedVersions;
 import dev.artifacts.spark.source.RunInfos;
 import dev.artifacts.spark.source.SparkRegistries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -73,98 +73,110 @@ public final class ExistingData {
         ArtifactOptions.Storage.parse(options.get(ArtifactOptions.STORAGE), path);
     String registryUri = SparkRegistries.uri(options, spark);
     ArtifactRegistry registry = SparkRegistries.open(registryUri, spark);
-    // Labels are validated by the draft before any task runs.
+    // Labels and the collection's type are checked before anything is listed or hashed.
+    newDraft(spark, registry, path, options);
+    requireExists(hadoopPath(source), spark, path);
+
+    long start = System.nanoTime();
+    String writeId = CommittedVersions.newWriteId();
+    Map<String, String> query = new LinkedHashMap<>(options);
+    query.put(ArtifactOptions.STORAGE, storage.name().toLowerCase(java.util.Locale.ROOT));
+    query.put(ArtifactOptions.REGISTRY, registryUri);
+    query.put(SOURCE_OPTION, source);
+    query.put(ARTIFACT_OPTION, path.toString());
+    query.put(CommittedVersions.WRITE_ID_OPTION, writeId);
+    // A SQL query (source files appended to the artifact) rather than an RDD job, so that lineage
+    // listeners see its plan: OpenLineage names the source location as the input and the committed
+    // version as the output. Both tables are built by Spark from these options alone.
+    spark
+        .read()
+        .format(SourceFiles.class.getName())
+        .options(query)
+        .load()
+        .write()
+        .format(LogFiles.class.getName())
+        .options(query)
+        .mode(SaveMode.Append)
+        .save();
+    CommitResult result =
+        CommittedVersions.find(registry, path, writeId)
+            .map(v -> new CommitResult(v, true))
+            // No version carries this write: the files equal the latest version's (deduplicated).
+            .or(() -> registry.find(path).map(v -> new CommitResult(v, false)))
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "Cannot log "
+                            + source
+                            + " as "
+                            + path
+                            + ": the logging query committed no version"));
+    LOG.info(
+        "Logged {} as {} ({} files, {}) in {} ms",
+        source,
+        result.version(),
+        result.version().fileCount(),
+        storage == ArtifactOptions.Storage.REFERENCE ? "referenced" : "copied",
+        (System.nanoTime() - start) / 1_000_000);
+    return result;
+  }
+
+  /** Internal option of both tables: the location to log, as the caller gave it. */
+  static final String SOURCE_OPTION = "__artifact_log_source";
+
+  /** Internal option of both tables: the collection to log into. */
+  static final String ARTIFACT_OPTION = "__artifact_log_collection";
+
+  /** The draft of one logging operation, labelled from the caller's options. */
+  static ArtifactDraft newDraft(
+      SparkSession spark,
+      ArtifactRegistry registry,
+      ArtifactPath path,
+      Map<String, String> options) {
     ArtifactDraft draft =
         registry.newDraft(
             path, options.getOrDefault(ArtifactOptions.TYPE, ArtifactOptions.DEFAULT_TYPE));
-    draft
+    return draft
         .aliases(ArtifactOptions.list(options.get(ArtifactOptions.ALIASES)))
         .tags(ArtifactOptions.list(options.get(ArtifactOptions.TAGS)))
         .metadata(ArtifactOptions.metadata(options.get(ArtifactOptions.METADATA), path))
         .description(options.get(ArtifactOptions.DESCRIPTION))
         .run(RunInfos.current(spark, options.get(ArtifactOptions.RUN)));
+  }
 
-    long start = System.nanoTime();
+  private static void requireExists(Path root, SparkSession spark, ArtifactPath artifact) {
+    try {
+      root.getFileSystem(spark.sessionState().newHadoopConf()).getFileStatus(root);
+    } catch (java.io.FileNotFoundException e) {
+      throw new ArtifactException.NotFound(
+          "Cannot log " + root + " as " + artifact + ": it does not exist");
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + root + " for " + artifact, e);
+    }
+  }
+
+  /**
+   * The files under {@code source}, balanced by size into one slice per task, so no core waits on
+   * an unlucky listing partition at the end. Runs on the driver when {@link SourceFiles} plans its
+   * partitions.
+   */
+  static List<FileBatch> slices(SparkSession spark, String source, ArtifactPath artifact) {
     SerializableConfiguration conf =
         new SerializableConfiguration(spark.sessionState().newHadoopConf());
-    Path root = hadoopPath(source);
-    String rootUri = rootUri(source);
-    Listing listing = listTop(root, conf, path);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int parallelism = Math.max(2, jsc.defaultParallelism());
-
+    Listing listing = listTop(hadoopPath(source), conf, artifact);
     // Broadcast, as Spark's file scans do: serialized once, and deserialized once per executor
     // instead of once per task (a Hadoop configuration is about 100 KB of properties).
     Broadcast<SerializableConfiguration> sharedConf = jsc.broadcast(conf);
-    LogJob job;
     try {
       int threshold = spark.sessionState().conf().parallelPartitionDiscoveryThreshold();
-      List<ListedFile> all = listAll(jsc, listing, parallelism, threshold, sharedConf, path);
-      // Copies are stored by the tasks themselves (W&B: uploaded from the executors).
-      UploadSession uploads =
-          storage == ArtifactOptions.Storage.FILES
-              ? registry.beginUpload(path, draft.type())
-              : null;
-      draft.uploadSession(uploads);
-      // The list is on the driver (the entries come back to it anyway): balanced by size into one
-      // slice per task, so no core waits on an unlucky listing partition at the end.
-      List<FileBatch> slices =
-          HashSlices.balance(all, jsc.defaultParallelism()).stream().map(FileBatch::of).toList();
-      job =
-          new LogJob(
-              UUID.randomUUID().toString(),
-              root.toString(),
-              rootUri,
-              root.getFileSystem(conf.value()).makeQualified(root).toUri(),
-              path,
-              storage,
-              registryUri,
-              registry,
-              draft,
-              uploads,
-              slices,
-              sharedConf);
-      job.open();
-      try {
-        // A SQL query (source files appended to the artifact) rather than an RDD job, so that
-        // lineage listeners see its plan: OpenLineage names the source location as the input and
-        // the committed version as the output. The tasks are the slices above, as before.
-        spark
-            .read()
-            .format(SourceFiles.class.getName())
-            .option(LogJob.OPTION, job.id)
-            .load()
-            .write()
-            .format(LogFiles.class.getName())
-            .option(LogJob.OPTION, job.id)
-            .mode(SaveMode.Append)
-            .save();
-      } catch (RuntimeException e) {
-        // A registry error of the commit is reported as the registry raised it, not as Spark's
-        // wrapping of a failed write, as when the driver committed outside a query.
-        throw job.commitFailure() != null ? job.commitFailure() : e;
-      } finally {
-        job.close();
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot log " + source + " as " + path, e);
+      List<ListedFile> all = listAll(jsc, listing, parallelism, threshold, sharedConf, artifact);
+      return HashSlices.balance(all, jsc.defaultParallelism()).stream().map(FileBatch::of).toList();
     } finally {
       // Not blocking: executors drop their copies when they get to it.
       sharedConf.destroy();
     }
-    CommitResult result = job.result();
-    if (result == null) {
-      throw new IllegalStateException(
-          "Cannot log " + source + " as " + path + ": the logging query committed no version");
-    }
-    LOG.info(
-        "Logged {} as {} ({} files, {}) in {} ms",
-        source,
-        result.version(),
-        job.fileCount(),
-        storage == ArtifactOptions.Storage.REFERENCE ? "referenced" : "copied",
-        (System.nanoTime() - start) / 1_000_000);
-    return result;
   }
 
   /** {@code s3://} is listed through S3A, as the rest of the project does. */

@@ -3,14 +3,21 @@ package dev.artifacts.spark.log;
 import dev.artifacts.common.ArtifactException;
 import dev.artifacts.common.manifest.EntryBatch;
 import dev.artifacts.common.manifest.ManifestEntry;
+import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.common.options.ArtifactOptions;
+import dev.artifacts.common.registry.ArtifactDraft;
+import dev.artifacts.common.registry.ArtifactRegistry;
 import dev.artifacts.common.registry.CommitResult;
 import dev.artifacts.common.registry.UploadSession;
+import dev.artifacts.spark.source.CommittedVersions;
 import dev.artifacts.spark.source.OpenLineageDatasets;
+import dev.artifacts.spark.source.SparkRegistries;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.catalog.SupportsWrite;
 import org.apache.spark.sql.connector.catalog.Table;
@@ -49,19 +56,58 @@ public final class LogFiles implements TableProvider {
   @Override
   public Table getTable(
       StructType schema, Transform[] partitioning, Map<String, String> properties) {
-    return new VersionTable(LogJob.of(new CaseInsensitiveStringMap(properties)));
+    CaseInsensitiveStringMap options = new CaseInsensitiveStringMap(properties);
+    ArtifactPath artifact = ArtifactPath.parse(required(options, ExistingData.ARTIFACT_OPTION));
+    return new VersionTable(
+        artifact,
+        required(options, ArtifactOptions.REGISTRY),
+        required(options, ExistingData.SOURCE_OPTION),
+        ArtifactOptions.Storage.parse(options.get(ArtifactOptions.STORAGE), artifact),
+        options.asCaseSensitiveMap());
+  }
+
+  /** An option only {@link ExistingData#log} sets; a user naming this format directly lacks it. */
+  static String required(CaseInsensitiveStringMap options, String key) {
+    String value = options.get(key);
+    if (value == null) {
+      throw new ArtifactException.InvalidInput(
+          "Invalid use of "
+              + SourceFiles.class.getName()
+              + " or "
+              + LogFiles.class.getName()
+              + ": they are internal to ExistingData.log (option "
+              + key
+              + " is missing); log existing data with ExistingData.log or LogExistingData");
+    }
+    return value;
   }
 
   private static final class VersionTable implements SupportsWrite {
-    private final LogJob job;
+    private final ArtifactPath artifact;
+    private final String registryUri;
+    private final String source;
+    private final ArtifactOptions.Storage storage;
+    private final Map<String, String> options;
 
-    VersionTable(LogJob job) {
-      this.job = job;
+    /** Set by this query's commit: OpenLineage reads the properties again when the query ends. */
+    private volatile CommitResult committed;
+
+    VersionTable(
+        ArtifactPath artifact,
+        String registryUri,
+        String source,
+        ArtifactOptions.Storage storage,
+        Map<String, String> options) {
+      this.artifact = artifact;
+      this.registryUri = registryUri;
+      this.source = source;
+      this.storage = storage;
+      this.options = Map.copyOf(options);
     }
 
     @Override
     public String name() {
-      return job.artifact.toString();
+      return artifact.toString();
     }
 
     @Override
@@ -69,12 +115,11 @@ public final class LogFiles implements TableProvider {
       return SourceFiles.SCHEMA;
     }
 
-    /** Read again by OpenLineage for its completion event, when the version is committed. */
     @Override
     public Map<String, String> properties() {
-      CommitResult result = job.result();
+      CommitResult result = committed;
       return OpenLineageDatasets.artifact(
-          job.registryUri, job.artifact, result == null ? null : result.version());
+          registryUri, artifact, result == null ? null : result.version());
     }
 
     @Override
@@ -87,15 +132,18 @@ public final class LogFiles implements TableProvider {
       return new WriteBuilder() {
         @Override
         public Write build() {
+          // Built on the driver while the query is planned, before any task: the draft checks its
+          // labels and the collection's type here.
+          CommitDraft commit = new CommitDraft(VersionTable.this, SparkSession.active());
           return new Write() {
             @Override
             public String description() {
-              return "LogFiles(" + job.artifact + ", " + job.storage + ")";
+              return "LogFiles(" + artifact + ", " + storage + ")";
             }
 
             @Override
             public BatchWrite toBatch() {
-              return new CommitDraft(job);
+              return commit;
             }
           };
         }
@@ -105,16 +153,45 @@ public final class LogFiles implements TableProvider {
 
   /** The driver side: collects the tasks' entries into the draft and commits it. */
   private static final class CommitDraft implements BatchWrite {
-    private final LogJob job;
+    private final VersionTable table;
+    private final SparkSession spark;
+    private final ArtifactRegistry registry;
+    private final ArtifactDraft draft;
+    private final UploadSession uploads;
+    private Broadcast<SerializableConfiguration> conf;
+    private volatile boolean outcomeUnknown;
 
-    CommitDraft(LogJob job) {
-      this.job = job;
+    CommitDraft(VersionTable table, SparkSession spark) {
+      this.table = table;
+      this.spark = spark;
+      this.registry = SparkRegistries.open(table.registryUri, spark);
+      this.draft = ExistingData.newDraft(spark, registry, table.artifact, table.options);
+      draft.commitProperties(
+          Map.of(
+              CommittedVersions.WRITE_ID_PROPERTY,
+              required(
+                  new CaseInsensitiveStringMap(table.options), CommittedVersions.WRITE_ID_OPTION)));
+      // Copies are stored by the tasks themselves (W&B: uploaded from the executors).
+      this.uploads =
+          table.storage == ArtifactOptions.Storage.FILES
+              ? registry.beginUpload(table.artifact, draft.type())
+              : null;
+      draft.uploadSession(uploads);
     }
 
     @Override
     public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
+      // Broadcast, as Spark's file scans do: deserialized once per executor, not once per task.
+      conf =
+          JavaSparkContext.fromSparkContext(spark.sparkContext())
+              .broadcast(new SerializableConfiguration(spark.sessionState().newHadoopConf()));
       return new HasherFactory(
-          job.root, job.rootUri, job.storage, job.registryUri, job.uploads, job.conf);
+          ExistingData.hadoopPath(table.source).toString(),
+          ExistingData.rootUri(table.source),
+          table.storage,
+          table.registryUri,
+          uploads,
+          conf);
     }
 
     @Override
@@ -125,36 +202,43 @@ public final class LogFiles implements TableProvider {
 
     @Override
     public void commit(WriterCommitMessage[] messages) {
-      int files = 0;
-      for (WriterCommitMessage message : messages) {
-        EntryBatch batch = ((HashedFiles) message).entries();
-        for (ManifestEntry entry : batch.entries()) {
-          if (entry.isReference()) {
-            job.draft.addEntry(entry);
-          } else {
-            job.draft.addStoredEntry(entry);
+      try {
+        for (WriterCommitMessage message : messages) {
+          for (ManifestEntry entry : ((HashedFiles) message).entries().entries()) {
+            if (entry.isReference()) {
+              draft.addEntry(entry);
+            } else {
+              draft.addStoredEntry(entry);
+            }
           }
         }
-        files += batch.size();
-      }
-      try {
-        job.committed(job.registry.commit(job.draft), files);
-      } catch (RuntimeException e) {
-        // Spark may wrap what the commit throws; ExistingData rethrows it as it was.
-        job.commitFailed(e);
+        table.committed = registry.commit(draft);
+      } catch (ArtifactException.CommitStateUnknown e) {
+        outcomeUnknown = true;
         throw e;
+      } finally {
+        destroyConf();
       }
     }
 
     @Override
     public void abort(WriterCommitMessage[] messages) {
-      if (job.commitFailure() instanceof ArtifactException.CommitStateUnknown) {
+      destroyConf();
+      if (outcomeUnknown) {
         // A committed version may use the uploaded bodies.
         return;
       }
-      if (job.uploads != null) {
+      if (uploads != null) {
         // Bodies already stored are content-addressed and possibly shared: left to gc.
-        job.registry.abandonUpload(job.uploads);
+        registry.abandonUpload(uploads);
+      }
+    }
+
+    private void destroyConf() {
+      if (conf != null) {
+        // Not blocking: executors drop their copies when they get to it.
+        conf.destroy();
+        conf = null;
       }
     }
   }

@@ -1,12 +1,17 @@
 package dev.artifacts.spark.log;
 
+import dev.artifacts.common.name.ArtifactPath;
 import dev.artifacts.spark.source.OpenLineageDatasets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
@@ -46,7 +51,20 @@ public final class SourceFiles implements TableProvider {
   @Override
   public Table getTable(
       StructType schema, Transform[] partitioning, Map<String, String> properties) {
-    return new FilesTable(LogJob.of(new CaseInsensitiveStringMap(properties)));
+    CaseInsensitiveStringMap options = new CaseInsensitiveStringMap(properties);
+    String source = LogFiles.required(options, ExistingData.SOURCE_OPTION);
+    ArtifactPath artifact =
+        ArtifactPath.parse(LogFiles.required(options, ExistingData.ARTIFACT_OPTION));
+    SparkSession spark = SparkSession.active();
+    Path root = ExistingData.hadoopPath(source);
+    URI location;
+    try {
+      location =
+          root.getFileSystem(spark.sessionState().newHadoopConf()).makeQualified(root).toUri();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot open " + root + " to log it as " + artifact, e);
+    }
+    return new FilesTable(source, artifact, location);
   }
 
   /**
@@ -78,16 +96,11 @@ public final class SourceFiles implements TableProvider {
     return props;
   }
 
-  private static final class FilesTable implements SupportsRead {
-    private final LogJob job;
-
-    FilesTable(LogJob job) {
-      this.job = job;
-    }
-
+  private record FilesTable(String source, ArtifactPath artifact, URI location)
+      implements SupportsRead {
     @Override
     public String name() {
-      return job.rootUri;
+      return ExistingData.rootUri(source);
     }
 
     @Override
@@ -97,7 +110,7 @@ public final class SourceFiles implements TableProvider {
 
     @Override
     public Map<String, String> properties() {
-      return locationDataset(job.location);
+      return locationDataset(location);
     }
 
     @Override
@@ -107,11 +120,21 @@ public final class SourceFiles implements TableProvider {
 
     @Override
     public ScanBuilder newScanBuilder(CaseInsensitiveStringMap options) {
-      return () -> new FilesScan(job.slices);
+      return () -> new FilesScan(source, artifact);
     }
   }
 
-  private record FilesScan(List<FileBatch> slices) implements Scan, Batch {
+  /** Lists and slices the source when Spark plans the partitions (once per scan). */
+  private static final class FilesScan implements Scan, Batch {
+    private final String source;
+    private final ArtifactPath artifact;
+    private List<FileBatch> slices;
+
+    FilesScan(String source, ArtifactPath artifact) {
+      this.source = source;
+      this.artifact = artifact;
+    }
+
     @Override
     public StructType readSchema() {
       return SCHEMA;
@@ -119,7 +142,7 @@ public final class SourceFiles implements TableProvider {
 
     @Override
     public String description() {
-      return "SourceFiles(" + slices.size() + " slices)";
+      return "SourceFiles(" + source + ")";
     }
 
     @Override
@@ -128,7 +151,10 @@ public final class SourceFiles implements TableProvider {
     }
 
     @Override
-    public InputPartition[] planInputPartitions() {
+    public synchronized InputPartition[] planInputPartitions() {
+      if (slices == null) {
+        slices = ExistingData.slices(SparkSession.active(), source, artifact);
+      }
       return slices.stream().map(Slice::new).toArray(InputPartition[]::new);
     }
 
