@@ -2,6 +2,7 @@ package dev.artifacts.common.registry.fs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.artifacts.common.digest.Digests;
@@ -71,6 +72,39 @@ class StreamingManifestCommitTest {
         Digests.base64ToHex(expected.result().fileMd5Base64()) + ".json",
         committed.getFileName().toString());
     assertEquals(expected.result().artifactDigest(), v.digest());
+  }
+
+  /**
+   * The draft reuses the manifest it built while nothing changed (a commit asks several times; each
+   * build sorts every entry) and builds it again after any change.
+   */
+  @Test
+  void draftReusesItsManifestUntilItChanges() throws IOException {
+    try (ArtifactRegistry registry = ArtifactRegistries.open(tmp.resolve("reg").toString())) {
+      ArtifactDraft draft = registry.newDraft(COLLECTION, "dataset");
+      draft.addEntry(ManifestEntry.reference("a", md5("a"), "file:///x/a", 1L, Map.of()));
+      draft.addEntry(ManifestEntry.reference("d/b", md5("b"), "file:///x/b", 1L, Map.of()));
+      Manifest first = draft.manifest();
+      assertSame(first, draft.manifest());
+
+      draft.addEntry(ManifestEntry.reference("c", md5("c"), "file:///x/c", 1L, Map.of()));
+      Manifest added = draft.manifest();
+      assertEquals(List.of("a", "c", "d/b"), paths(added));
+      assertSame(added, draft.manifest());
+
+      draft.remove("d");
+      assertEquals(List.of("a", "c"), paths(draft.manifest()));
+      draft.remove("c");
+      assertEquals(List.of("a"), paths(draft.manifest()));
+
+      draft.storageRegion("eu-west-1");
+      assertEquals("eu-west-1", draft.manifest().storageRegion());
+      assertEquals(List.of("a"), paths(first.with(List.of(), List.of("d/b"))));
+    }
+  }
+
+  private static List<String> paths(Manifest m) {
+    return m.entries().stream().map(ManifestEntry::path).toList();
   }
 
   /**
