@@ -152,15 +152,24 @@ public final class ManifestWriter {
   public static Serialized serialize(Manifest manifest, Style style) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {
-      ManifestWriter writer =
-          new ManifestWriter(bytes, manifest.storageLayout(), manifest.storageRegion(), style);
-      for (ManifestEntry e : manifest.entries()) {
-        writer.add(e);
-      }
-      Result result = writer.finish();
+      Result result = write(manifest, bytes, style);
       return new Serialized(bytes.toByteArray(), result);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Streams a whole manifest to {@code target} (flushed, left open) in one pass that also yields
+   * the artifact digest and the file MD5; the bytes are those of {@link #serialize}.
+   */
+  public static Result write(Manifest manifest, OutputStream target, Style style)
+      throws IOException {
+    ManifestWriter writer =
+        new ManifestWriter(target, manifest.storageLayout(), manifest.storageRegion(), style);
+    for (ManifestEntry e : manifest.entries()) {
+      writer.add(e);
+    }
+    return writer.finish();
   }
 }

@@ -60,6 +60,13 @@ public final class ArtifactDraft {
   private RunInfo run;
   private Map<String, String> commitProperties = Map.of();
   private String storageRegion;
+  // The last manifest built and the change count it was built at: a commit asks for the manifest
+  // more than once (the commit point's checks, each attempt), and sorting millions of entries
+  // again each time costs seconds. Every change increments the count after it is made, so a
+  // manifest built concurrently with a change is never reused.
+  private final java.util.concurrent.atomic.AtomicLong changes =
+      new java.util.concurrent.atomic.AtomicLong();
+  private volatile BuiltManifest built;
   private UploadSession uploadSession;
   private int hashThreads = Runtime.getRuntime().availableProcessors();
   private volatile Consumer<ManifestEntry> entryListener = e -> {};
@@ -309,6 +316,7 @@ public final class ArtifactDraft {
     added.remove(p);
     added.keySet().removeIf(k -> k.startsWith(p + "/"));
     if (entries.remove(p) != null) {
+      changes.incrementAndGet();
       return 1;
     }
     String dir = p + "/";
@@ -319,6 +327,7 @@ public final class ArtifactDraft {
         removed++;
       }
     }
+    changes.incrementAndGet();
     if (removed == 0) {
       throw new ArtifactException.NotFound(
           "Cannot remove '" + path + "' from " + collection + ": no such entry");
@@ -399,9 +408,21 @@ public final class ArtifactDraft {
     return added.containsKey(path);
   }
 
+  /** The draft's manifest now (built once per state of the draft, then reused). */
   public Manifest manifest() {
-    return Manifest.of(Manifest.STORAGE_LAYOUT_V2, storageRegion, entries.values());
+    long at = changes.get();
+    BuiltManifest last = built;
+    if (last != null && last.changes() == at) {
+      return last.manifest();
+    }
+    Manifest manifest = Manifest.of(Manifest.STORAGE_LAYOUT_V2, storageRegion, entries.values());
+    if (changes.get() == at) {
+      built = new BuiltManifest(at, manifest);
+    }
+    return manifest;
   }
+
+  private record BuiltManifest(long changes, Manifest manifest) {}
 
   public int fileCount() {
     return entries.size();
@@ -410,6 +431,7 @@ public final class ArtifactDraft {
   private ManifestEntry put(ManifestEntry e) {
     entries.put(e.path(), e);
     added.put(e.path(), e);
+    changes.incrementAndGet();
     entryListener.accept(e);
     return e;
   }
@@ -489,6 +511,7 @@ public final class ArtifactDraft {
 
   public ArtifactDraft storageRegion(String region) {
     this.storageRegion = region;
+    changes.incrementAndGet();
     return this;
   }
 

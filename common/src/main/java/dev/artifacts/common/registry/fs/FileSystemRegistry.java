@@ -653,7 +653,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
       prepared = prepared(manifest);
       if (!prepared.written()) {
         // Content-addressed: an existing file of this name already holds these exact bytes.
-        files.createOnceBytes(layout.resolve(prepared.rel()), prepared.bytes());
+        files.createContentAddressed(layout.resolve(prepared.rel()), prepared::copyTo);
         prepared = prepared.markWritten();
       }
       if (!prepared.rel().equals(markedManifest)) {
@@ -708,6 +708,10 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
     @Override
     public void release() {
+      if (prepared != null) {
+        prepared.delete();
+        prepared = null;
+      }
       // The version (if any) is visible now; a gc that missed it sees it when it lists again.
       for (Path mark : marks) {
         try {
@@ -720,31 +724,83 @@ public final class FileSystemRegistry implements ArtifactRegistry {
 
     private Prepared prepared(Manifest manifest) {
       if (prepared == null || !prepared.manifest().equals(manifest)) {
+        if (prepared != null) {
+          prepared.delete(); // A rebase changed the manifest: the old serialisation is unused.
+        }
         prepared = FileSystemRegistry.prepare(c, manifest);
       }
       return prepared;
     }
   }
 
-  /** A manifest serialised for one commit attempt, and whether its file is written yet. */
+  /**
+   * A manifest serialised for one commit attempt to a local temporary file (never as one array in
+   * the heap: a manifest of millions of entries is hundreds of MB), and whether its
+   * content-addressed file in the registry is written yet.
+   *
+   * @param local the serialised manifest, deleted when the commit ends
+   */
   private record Prepared(
-      Manifest manifest, byte[] bytes, String digest, String fileMd5, String rel, boolean written) {
+      Manifest manifest,
+      java.nio.file.Path local,
+      String digest,
+      String fileMd5,
+      String rel,
+      boolean written) {
     Prepared markWritten() {
-      return new Prepared(manifest, bytes, digest, fileMd5, rel, true);
+      return new Prepared(manifest, local, digest, fileMd5, rel, true);
+    }
+
+    void copyTo(java.io.OutputStream out) throws IOException {
+      java.nio.file.Files.copy(local, out);
+    }
+
+    void delete() {
+      try {
+        java.nio.file.Files.deleteIfExists(local);
+      } catch (IOException e) {
+        LOG.debug("Cannot delete the temporary manifest {}", local, e);
+      }
     }
   }
 
+  /**
+   * Serialises {@code manifest} in one streaming pass to a local temporary file, computing the
+   * artifact digest and the file MD5 (which names the registry's file) on the way.
+   */
   private static Prepared prepare(Coll c, Manifest manifest) {
-    ManifestWriter.Serialized serialized =
-        ManifestWriter.serialize(manifest, ManifestWriter.Style.CANONICAL);
-    String md5 = serialized.result().fileMd5Base64();
-    return new Prepared(
-        manifest,
-        serialized.bytes(),
-        serialized.result().artifactDigest(),
-        md5,
-        c.rel() + "/manifests/" + Digests.base64ToHex(md5) + ".json",
-        false);
+    java.nio.file.Path local = null;
+    try {
+      local = java.nio.file.Files.createTempFile("artifact-manifest-", ".json");
+      ManifestWriter.Result result;
+      try (java.io.OutputStream out =
+          new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(local), 1 << 16)) {
+        result = ManifestWriter.write(manifest, out, ManifestWriter.Style.CANONICAL);
+      }
+      String md5 = result.fileMd5Base64();
+      return new Prepared(
+          manifest,
+          local,
+          result.artifactDigest(),
+          md5,
+          c.rel() + "/manifests/" + Digests.base64ToHex(md5) + ".json",
+          false);
+    } catch (IOException | RuntimeException e) {
+      if (local != null) {
+        try {
+          java.nio.file.Files.deleteIfExists(local);
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw new UncheckedIOException(
+          "Cannot serialise the manifest of "
+              + c.path()
+              + " to a local temporary file (java.io.tmpdir="
+              + System.getProperty("java.io.tmpdir")
+              + "); free space there or point java.io.tmpdir at a larger disk",
+          e instanceof IOException io ? io : new IOException(e));
+    }
   }
 
   /**
@@ -802,7 +858,7 @@ public final class FileSystemRegistry implements ArtifactRegistry {
         LOG.warn("{}; committing a new version instead of reusing it", e.getMessage());
         return false;
       }
-      files.replaceBytes(layout.resolve(r.manifest()), prepared.bytes());
+      files.replaceWith(layout.resolve(r.manifest()), prepared::copyTo);
       LOG.warn("{}; rewrote it from the identical manifest being committed", e.getMessage());
     }
     guardBodies(c, manifest, draft);

@@ -5,6 +5,7 @@ import dev.artifacts.common.ArtifactException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,6 +125,53 @@ final class MetaFiles {
     return createOnceBytes(path, toJson(record));
   }
 
+  /**
+   * Creates a content-addressed file (its name derives from {@code content}'s bytes) unless it
+   * exists, streaming {@code content} instead of holding it in memory. Unlike {@link
+   * #createOnceBytes} this is not a commit point: two writers of the same name write the same
+   * bytes, so it only needs readers never to see a partial file, and a writer that replaces an
+   * identical file (a rename that overwrites, an object store's PUT) changes nothing a reader sees.
+   *
+   * @return true if this call wrote the file, false if a file of that name already existed
+   */
+  boolean createContentAddressed(Path path, Content content) {
+    try {
+      if (fs.exists(path)) {
+        return false;
+      }
+      if (directWrites) {
+        // Visible only when close() completes the upload; see replaceWith.
+        try (FSDataOutputStream out = fs.create(path, true)) {
+          content.writeTo(out);
+        }
+        return true;
+      }
+      Path temp =
+          new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID() + ".tmp");
+      try {
+        fs.mkdirs(path.getParent());
+        try (FSDataOutputStream out = fs.create(temp, false)) {
+          content.writeTo(out);
+        }
+        if (renameOver(temp, path)) {
+          return true;
+        }
+        if (fs.exists(path)) {
+          return false; // Another writer of the same bytes was first (HDFS refuses to overwrite).
+        }
+        throw new IOException("Cannot rename " + temp + " to " + path + ": rename returned false");
+      } finally {
+        try {
+          fs.delete(temp, false);
+        } catch (IOException ignored) {
+          // Hidden temporary files are never read; gc removes old ones.
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create " + path, e);
+    }
+  }
+
   boolean createOnceBytes(Path path, byte[] bytes) {
     try {
       return putIfAbsent.create(fs, path, bytes);
@@ -139,10 +187,22 @@ final class MetaFiles {
 
   /** Replaces {@code path} (or creates it) with {@code bytes}, atomically for readers. */
   void replaceBytes(Path path, byte[] bytes) {
+    replaceWith(path, out -> out.write(bytes));
+  }
+
+  /** Writes a whole file's content to a stream (a local file's bytes, a serialised document). */
+  @FunctionalInterface
+  interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** Replaces {@code path} (or creates it) with {@code content}, atomically for readers. */
+  void replaceWith(Path path, Content content) {
     if (directWrites) {
-      // The document is small, so S3A sends it as one PUT on close: readers see the old or the new.
+      // S3A makes the object visible only when close() completes the upload (one PUT, or a
+      // multipart upload for a large file): readers see the old or the new object, never a part.
       try (FSDataOutputStream out = fs.create(path, true)) {
-        out.write(bytes);
+        content.writeTo(out);
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot write " + path, e);
       }
@@ -152,7 +212,7 @@ final class MetaFiles {
     try {
       fs.mkdirs(path.getParent());
       try (FSDataOutputStream out = fs.create(temp, true)) {
-        out.write(bytes);
+        content.writeTo(out);
       }
       if (fs instanceof DistributedFileSystem hdfs) {
         // HDFS's plain rename refuses an existing target; delete-then-rename would leave the file
